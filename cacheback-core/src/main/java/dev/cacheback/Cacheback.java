@@ -1,0 +1,429 @@
+package dev.cacheback;
+
+import dev.cacheback.internal.ErrorLog;
+import dev.cacheback.internal.InProcessRefreshQueue;
+import dev.cacheback.internal.SafeListener;
+import dev.cacheback.internal.SingleFlight;
+import dev.cacheback.spi.BackendContext;
+import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.Codec;
+import dev.cacheback.spi.QueueContext;
+import dev.cacheback.spi.RefreshQueue;
+import dev.cacheback.spi.RefreshTask;
+import dev.cacheback.spi.TaskHandler;
+import dev.cacheback.spi.TaskResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The runtime every {@link Job} runs on: its named caches, its refresh queue, its clock, its codec,
+ * its settings, and the registry of jobs its workers may run. The seed's Django settings, as one
+ * object built once:
+ * <pre>{@code
+ * Cacheback cacheback = Cacheback.builder()
+ *         .cache("default", CacheBackend.inMemory())            // the default, when no cache is given
+ *         .queue(RefreshQueue.inProcess(executor))              // default: an in-process pool of 2 threads
+ *         .build();
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} closes the queue (stopping its workers), then the caches, then
+ * any thread pool the runtime created itself. Nothing here is global, except the optional
+ * {@linkplain #makeDefault() default instance} for jobs constructed without a runtime.
+ */
+public final class Cacheback implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("cacheback");
+    private static volatile Cacheback defaultInstance;
+
+    private final Clock clock;
+    private final Codec codec;
+    private final String defaultAlias;
+    private final Map<String, CacheBackend> caches;
+    private final RefreshQueue queue;
+    private final boolean verifyWrites;
+    private final CachebackListener listener;
+    private final ExecutorService ownedExecutor;
+    private final ConcurrentHashMap<String, Job<?, ?>> jobs = new ConcurrentHashMap<>();
+    private final SingleFlight singleFlight = new SingleFlight();
+    private final ErrorLog errorLog;
+    private final Map<CacheBackend, AtomicBoolean> failing = new IdentityHashMap<>();
+    private final Map<CacheBackend, String> aliasOf = new IdentityHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Cacheback(Builder b) {
+        this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+        this.codec = b.codec != null ? b.codec : Codec.jackson();
+        this.defaultAlias = b.defaultAlias != null ? b.defaultAlias : "default";
+        Map<String, CacheBackend> configured = new LinkedHashMap<>(b.caches);
+        if (configured.isEmpty()) {
+            configured.put(defaultAlias, CacheBackend.inMemory());
+        }
+        if (!configured.containsKey(defaultAlias)) {
+            throw new IllegalStateException("The default cache alias \"" + defaultAlias + "\" names no cache; configured: "
+                    + configured.keySet() + ". Add .cache(\"" + defaultAlias + "\", …) or set defaultAlias(…) to one of them.");
+        }
+        this.caches = Collections.unmodifiableMap(configured);
+        this.verifyWrites = b.verifyWrites != null ? b.verifyWrites : true;
+        this.listener = SafeListener.of(b.listeners);
+        this.errorLog = new ErrorLog(log, clock, b.errorLogInterval != null ? b.errorLogInterval : Duration.ofSeconds(30));
+        if (b.queue != null) {
+            this.queue = b.queue;
+            this.ownedExecutor = null;
+        } else {
+            this.ownedExecutor = refreshPool(2);
+            this.queue = new InProcessRefreshQueue(ownedExecutor, 10_000, false);
+        }
+        caches.forEach((alias, backend) -> {
+            failing.put(backend, new AtomicBoolean());
+            aliasOf.put(backend, alias);
+            backend.open(new BackendContext() {
+                @Override
+                public String alias() {
+                    return alias;
+                }
+
+                @Override
+                public Clock clock() {
+                    return clock;
+                }
+            });
+        });
+        queue.open(new QueueContext() {
+            @Override
+            public TaskHandler handler() {
+                return Cacheback.this::runTask;
+            }
+
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+
+            @Override
+            public CachebackListener listener() {
+                return listener;
+            }
+        });
+    }
+
+    /** A builder; every option has a default, so {@code Cacheback.builder().build()} is a working runtime. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The runtime made default by {@link #makeDefault()}, used by jobs constructed without one.
+     *
+     * @throws IllegalStateException when none is set
+     */
+    public static Cacheback getDefault() {
+        Cacheback instance = defaultInstance;
+        if (instance == null) {
+            throw new IllegalStateException("No default Cacheback runtime: build one and call makeDefault(), "
+                    + "or pass one to the job's constructor");
+        }
+        return instance;
+    }
+
+    /** Makes this runtime the one jobs constructed without a runtime use, until another is made default or this one closes. */
+    public Cacheback makeDefault() {
+        if (closed.get()) {
+            throw new IllegalStateException("This Cacheback runtime is closed");
+        }
+        defaultInstance = this;
+        return this;
+    }
+
+    /** The clock every expiry is computed with. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The codec for arguments and stored values. */
+    public Codec codec() {
+        return codec;
+    }
+
+    /** The alias of the cache jobs use when they name none. Default {@code "default"}. */
+    public String defaultAlias() {
+        return defaultAlias;
+    }
+
+    /**
+     * The cache registered under {@code alias}.
+     *
+     * @throws IllegalArgumentException naming the aliases there are, when there is none by that name
+     */
+    public CacheBackend cache(String alias) {
+        CacheBackend backend = caches.get(Objects.requireNonNull(alias, "alias"));
+        if (backend == null) {
+            throw new IllegalArgumentException("No cache named \"" + alias + "\"; configured caches: " + caches.keySet());
+        }
+        return backend;
+    }
+
+    /** Every cache by alias, in configuration order. */
+    public Map<String, CacheBackend> caches() {
+        return caches;
+    }
+
+    /** The refresh queue. */
+    public RefreshQueue queue() {
+        return queue;
+    }
+
+    /** Whether every store is read back to check it was kept (DESIGN.md S15). Default {@code true}. */
+    public boolean verifyWrites() {
+        return verifyWrites;
+    }
+
+    /** The listener every decision is reported to (all configured listeners, guarded). */
+    public CachebackListener listener() {
+        return listener;
+    }
+
+    /** The job registered under {@code name}, if any. */
+    public Optional<Job<?, ?>> job(String name) {
+        return Optional.ofNullable(jobs.get(name));
+    }
+
+    /** Every registered job (the latest constructed under each name). */
+    public Collection<Job<?, ?>> jobs() {
+        return Collections.unmodifiableCollection(jobs.values());
+    }
+
+    /**
+     * Runs one refresh task in the calling thread: what a worker does with each task it takes. The
+     * job is found by name among the registered jobs; an unknown name, unreadable arguments or an
+     * expired task are logged and reported in the result, never thrown, and nothing is loaded by
+     * name.
+     */
+    public TaskResult runTask(RefreshTask task) {
+        Objects.requireNonNull(task, "task");
+        Job<?, ?> job = jobs.get(task.jobName());
+        if (job == null) {
+            String reason = "no job named \"" + task.jobName() + "\" is registered in this worker (key " + task.key()
+                    + "); construct the job in the worker process so it can refresh it";
+            log.error("Dropped refresh task: {}", reason);
+            return TaskResult.unknownJob(reason);
+        }
+        if (task.isExpired(clock.instant())) {
+            String reason = "task expired: created " + task.createdAt() + " with expiration " + task.options().expiration();
+            log.debug("Dropped refresh task for {} key {}: {}", task.jobName(), task.key(), reason);
+            return TaskResult.expired(reason);
+        }
+        return job.runTask(task);
+    }
+
+    /**
+     * Closes the queue (its workers finish what they run), the caches, and the runtime's own thread
+     * pool. Idempotent. Clears the default instance if it is this one.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (defaultInstance == this) {
+            defaultInstance = null;
+        }
+        List<RuntimeException> failures = new ArrayList<>();
+        closeQuietly(queue, failures);
+        caches.values().forEach(c -> closeQuietly(c, failures));
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+            try {
+                if (!ownedExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    ownedExecutor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ownedExecutor.shutdownNow();
+            }
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable, List<RuntimeException> failures) {
+        try {
+            closeable.close();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        } catch (Exception e) {
+            failures.add(new CachebackException("Failed to close " + closeable, e));
+        }
+    }
+
+    // ------------------------------------------------------------------ for Job
+
+    void register(Job<?, ?> job) {
+        if (closed.get()) {
+            throw new IllegalStateException("This Cacheback runtime is closed");
+        }
+        jobs.put(job.name(), job);
+    }
+
+    SingleFlight singleFlight() {
+        return singleFlight;
+    }
+
+    String flightKey(CacheBackend backend, String key) {
+        return aliasOf.get(backend) + '\u0000' + key;
+    }
+
+    ErrorLog errorLog() {
+        return errorLog;
+    }
+
+    void backendAnswered(CacheBackend backend) {
+        AtomicBoolean flag = failing.get(backend);
+        if (flag != null && flag.get() && flag.compareAndSet(true, false)) {
+            String alias = aliasOf.get(backend);
+            errorLog.recovered("cache:" + alias);
+            log.info("Cache \"{}\" ({}) answers again", alias, backend.describe());
+        }
+    }
+
+    void backendFailed(String alias, CacheBackend backend, String operation, RuntimeException e) {
+        AtomicBoolean flag = failing.get(backend);
+        if (flag != null) {
+            flag.set(true);
+        }
+        errorLog.error("cache:" + alias, "Cache \"" + alias + "\" (" + backend.describe() + ") failed on " + operation
+                + "; answering without it (fetching in the caller's thread where needed): " + e, e);
+        listener.onBackendError(alias, operation, e);
+    }
+
+    private static ExecutorService refreshPool(int threads) {
+        AtomicInteger counter = new AtomicInteger();
+        ThreadFactory factory = r -> {
+            Thread t = new Thread(r, "cacheback-refresh-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+    }
+
+    /**
+     * Builds a {@link Cacheback}. {@link #build()} copies what it was given; setting an option twice
+     * is an error. Not thread-safe.
+     */
+    public static final class Builder {
+        private Clock clock;
+        private Codec codec;
+        private String defaultAlias;
+        private final Map<String, CacheBackend> caches = new LinkedHashMap<>();
+        private RefreshQueue queue;
+        private Boolean verifyWrites;
+        private Duration errorLogInterval;
+        private final List<CachebackListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The clock for every expiry, lease and log interval. Default {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            Settings.requireUnset(this.clock, "clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The codec for arguments and stored values. Default {@link Codec#jackson()}. */
+        public Builder codec(Codec codec) {
+            Settings.requireUnset(this.codec, "codec");
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /**
+         * Adds a named cache. The runtime opens and closes it. Default: one in-memory cache under the
+         * default alias when no cache is added.
+         */
+        public Builder cache(String alias, CacheBackend backend) {
+            Objects.requireNonNull(alias, "alias");
+            Objects.requireNonNull(backend, "backend");
+            if (alias.isBlank()) {
+                throw new IllegalArgumentException("cache alias must not be blank");
+            }
+            if (caches.containsKey(alias)) {
+                throw new IllegalStateException("cache \"" + alias + "\" was already added");
+            }
+            caches.put(alias, backend);
+            return this;
+        }
+
+        /** The alias of the cache used by jobs that name none. Default {@code "default"}. */
+        public Builder defaultAlias(String alias) {
+            Settings.requireUnset(this.defaultAlias, "defaultAlias");
+            this.defaultAlias = Objects.requireNonNull(alias, "alias");
+            return this;
+        }
+
+        /**
+         * The refresh queue. The runtime opens and closes it. Default: an in-process queue on a pool
+         * of 2 daemon threads that the runtime owns and shuts down on {@link Cacheback#close()}.
+         */
+        public Builder queue(RefreshQueue queue) {
+            Settings.requireUnset(this.queue, "queue");
+            this.queue = Objects.requireNonNull(queue, "queue");
+            return this;
+        }
+
+        /**
+         * Whether each store is read back, failing with "Unable to save data of type X to cache" when
+         * it was not kept (DESIGN.md S15). Default {@code true}; off, a failed store is only logged.
+         */
+        public Builder verifyWrites(boolean verifyWrites) {
+            Settings.requireUnset(this.verifyWrites, "verifyWrites");
+            this.verifyWrites = verifyWrites;
+            return this;
+        }
+
+        /** Adds a listener to hear every decision. May be called several times. */
+        public Builder listener(CachebackListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** How often a recurring failure (a cache server that is down) is logged at most. Default 30 s. */
+        public Builder errorLogInterval(Duration interval) {
+            Settings.requireUnset(this.errorLogInterval, "errorLogInterval");
+            this.errorLogInterval = Settings.requirePositive(interval, "errorLogInterval");
+            return this;
+        }
+
+        /**
+         * Builds the runtime and opens its caches and queue.
+         *
+         * @throws IllegalStateException when the default alias names no configured cache, or a backend
+         *     or queue is already used by another runtime
+         */
+        public Cacheback build() {
+            return new Cacheback(this);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.cacheback;
+
+import java.time.Duration;
+
+/**
+ * Hears every decision the engine makes: the hook for metrics (the Spring starter's Micrometer
+ * binding) and for tests that count what happened.
+ *
+ * <p>Methods are called synchronously in the thread that made the decision, often a user's request
+ * thread on the hit path: implementations must be fast, thread-safe and must not throw (an exception
+ * is logged and ignored). Every method does nothing by default.
+ */
+public interface CachebackListener {
+
+    /** A listener that hears nothing. */
+    CachebackListener NONE = new CachebackListener() {
+    };
+
+    /** {@code get} found fresh data. */
+    default void onHit(String job, String key) {
+    }
+
+    /** {@code get} found no entry; {@code syncFetch} says whether it fetched in the caller's thread. */
+    default void onMiss(String job, String key, boolean syncFetch) {
+    }
+
+    /** {@code get} found stale data; {@code syncFetch} says whether it refreshed in the caller's thread. */
+    default void onStale(String job, String key, boolean syncFetch) {
+    }
+
+    /** A fetch finished, successfully when {@code failure} is {@code null}. */
+    default void onFetch(String job, String key, Duration took, Throwable failure) {
+    }
+
+    /** A refresh task was handed to the queue. */
+    default void onRefreshEnqueued(String job, String key) {
+    }
+
+    /** A refresh was not enqueued because another caller (in any process) holds the key's lease. */
+    default void onRefreshDeduplicated(String job, String key) {
+    }
+
+    /** The queue could not take a task, so the refresh ran synchronously instead (DESIGN.md S11). */
+    default void onRefreshFallback(String job, String key, Throwable enqueueFailure) {
+    }
+
+    /** A refresh (from a worker or a fallback) failed; the entry was left as it was. */
+    default void onRefreshFailed(String job, String key, Throwable failure) {
+    }
+
+    /** A queue dropped a task: a duplicate, a full queue, an unknown job, an expired task. */
+    default void onTaskDropped(String job, String key, String reason) {
+    }
+
+    /** A backend operation failed; the engine degraded instead of failing the caller. */
+    default void onBackendError(String alias, String operation, Throwable failure) {
+    }
+
+    /** Bytes at a key could not be read as the job's entry: treated as a miss and overwritten. */
+    default void onCorruptEntry(String job, String key, Throwable failure) {
+    }
+}

@@ -1,0 +1,753 @@
+package dev.cacheback;
+
+import dev.cacheback.internal.EntryBytes;
+import dev.cacheback.internal.KeyHasher;
+import dev.cacheback.internal.TypeResolver;
+import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.CodecException;
+import dev.cacheback.spi.CorruptEntryException;
+import dev.cacheback.spi.EntryTooLargeException;
+import dev.cacheback.spi.Keys;
+import dev.cacheback.spi.RefreshTask;
+import dev.cacheback.spi.TaskResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A cached read: how to {@link #fetch} one kind of data, and the rules for serving it from the cache
+ * and refreshing it in the background. The seed's {@code cacheback.base.Job}.
+ *
+ * <p>Subclass it and implement {@link #fetch}; the type arguments declare the argument and value
+ * types (read once per class, or given as {@link TypeRef}s to the constructor):
+ * <pre>{@code
+ * class UserJob extends Job<String, User> {
+ *     UserJob(Cacheback cacheback) {
+ *         super(cacheback, JobSettings.builder().lifetime(Duration.ofMinutes(5)).build());
+ *     }
+ *     @Override protected User fetch(String username) {
+ *         return userService.load(username);     // the slow read
+ *     }
+ * }
+ * User user = new UserJob(cacheback).get("ada"); // cache speed, refreshed in the background
+ * }</pre>
+ *
+ * <p>The public operations ({@link #get}, {@link #invalidate}, {@link #delete}, {@link #set},
+ * {@link #rawGet}, {@link #refresh}, {@link #asyncRefresh}) are final: their rules (DESIGN.md
+ * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #empty}, {@link #expiry},
+ * {@link #timeout}, {@link #key}, {@link #processResult}, {@link #shouldMissingItemBeFetchedSynchronously},
+ * {@link #shouldStaleItemBeFetchedSynchronously}) and the settings ({@link #lifetime()}, …) may be
+ * overridden. A setting comes from the override if there is one, else from the {@link JobSettings}
+ * given to the constructor, else from its default.
+ *
+ * <p>A job registers itself with its runtime when constructed, under its {@link #name()}, so that a
+ * worker of that runtime can run its refresh tasks; constructing a job per request, as the seed's
+ * examples do, is cheap and re-registers it.
+ *
+ * <p>Jobs are thread-safe as long as their hooks are. Arguments must not be {@code null}, except for
+ * a no-argument job ({@code Job<Void, V>}), which is called with {@link #get()}.
+ *
+ * @param <K> the argument type: a {@code String}, a record, a {@code Map<String, ?>}, or {@code Void}
+ * @param <V> the value type
+ */
+public abstract class Job<K, V> {
+
+    private static final Logger log = LoggerFactory.getLogger("cacheback");
+    private static final int MAX_NAME_LENGTH = 200;
+
+    private final Cacheback cacheback;
+    private final JobSettings settings;
+    private final String name;
+    private final Type argType;
+    private final Type valueType;
+    private final boolean noArgs;
+    private final boolean customKey;
+    private final EntryBytes<V> entryCodec;
+    private volatile CacheBackend backend;
+    private volatile boolean optionsChecked;
+
+    /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
+    protected Job() {
+        this(Cacheback.getDefault(), JobSettings.defaults(), null, null);
+    }
+
+    /** A job on the {@linkplain Cacheback#makeDefault() default runtime}. */
+    protected Job(JobSettings settings) {
+        this(Cacheback.getDefault(), settings, null, null);
+    }
+
+    /** A job on {@code cacheback} with default settings. */
+    protected Job(Cacheback cacheback) {
+        this(cacheback, JobSettings.defaults(), null, null);
+    }
+
+    /** A job on {@code cacheback}. */
+    protected Job(Cacheback cacheback, JobSettings settings) {
+        this(cacheback, settings, null, null);
+    }
+
+    /**
+     * A job whose argument and value types are given rather than read from its class: for generic
+     * job classes.
+     *
+     * @param argType   the argument type, or {@code null} to read it from the class
+     * @param valueType the value type, or {@code null} to read it from the class
+     * @throws IllegalArgumentException when the settings name an alias the runtime lacks, or task
+     *     options its queue does not honour
+     * @throws IllegalStateException when a type is neither given nor declared by the class
+     */
+    protected Job(Cacheback cacheback, JobSettings settings, TypeRef<K> argType, TypeRef<V> valueType) {
+        this.cacheback = Objects.requireNonNull(cacheback, "cacheback");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        Type[] declared = argType != null && valueType != null ? null : TypeResolver.jobTypes(getClass());
+        this.argType = argType != null ? argType.type() : declared[0];
+        this.valueType = valueType != null ? valueType.type() : declared[1];
+        this.noArgs = this.argType == Void.class;
+        this.name = settings.name().orElseGet(() -> validateName(getClass().getName()));
+        this.customKey = TypeResolver.overridesKey(getClass());
+        this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
+        if (settings.cacheAlias() != null) {
+            cacheback.cache(settings.cacheAlias());
+        }
+        cacheback.queue().validate(settings.taskOptions());
+        cacheback.register(this);
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    /**
+     * Returns the data for {@code args}, from the cache when it can (DESIGN.md S1–S5).
+     *
+     * <ul>
+     *   <li>Fresh entry: its data ({@link CacheStatus#HIT}).</li>
+     *   <li>Stale entry: its data, and one refresh task is enqueued for all callers in all
+     *       processes ({@link CacheStatus#STALE}); or, when {@link #shouldStaleItemBeFetchedSynchronously}
+     *       says so, a synchronous refresh.</li>
+     *   <li>No entry: a fetch in this thread, shared with concurrent callers of the same key
+     *       ({@link CacheStatus#MISS}); or, when {@link #shouldMissingItemBeFetchedSynchronously} is
+     *       false, {@link #empty()} while a refresh task runs.</li>
+     * </ul>
+     * The answer passes through {@link #processResult}. A cache server that fails is logged and
+     * treated as a miss: the caller is answered by a fetch.
+     *
+     * @throws NullPointerException if {@code args} is null (unless this is a no-argument job)
+     * @throws FetchException       if a synchronous fetch threw a checked exception; unchecked ones
+     *                              are rethrown as they are; nothing is stored
+     * @throws CachebackException   if {@code args} cannot be encoded, or (with verify-writes on) the
+     *                              fetched data could not be stored
+     */
+    public final V get(K args) {
+        requireArgs(args);
+        String key = keyFor(args);
+        CacheBackend cache = backend();
+        CacheEntry<V> entry = read(cache, key);
+        if (entry == null) {
+            return miss(cache, key, args);
+        }
+        Instant now = now();
+        if (now.isBefore(entry.expiry())) {
+            cacheback.listener().onHit(name, key);
+            if (log.isDebugEnabled()) {
+                log.debug("{} {}: hit", name, key);
+            }
+            return processResult(entry.data(), args, CacheStatus.HIT, null);
+        }
+        Duration delta = Duration.between(entry.expiry(), now);
+        if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
+            log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
+            cacheback.listener().onStale(name, key, true);
+            V data = loadShared(cache, key, args);
+            return processResult(data, args, CacheStatus.STALE, true);
+        }
+        log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
+        cacheback.listener().onStale(name, key, false);
+        refreshUnderLease(cache, key, args, entry.data(), true);
+        return processResult(entry.data(), args, CacheStatus.STALE, false);
+    }
+
+    /**
+     * {@link #get(Object)} for a no-argument job.
+     *
+     * @throws IllegalStateException if this job takes arguments
+     */
+    public final V get() {
+        requireNoArgs("get()", "get(args)");
+        return get(null);
+    }
+
+    /**
+     * Marks the entry stale and refreshes it in the background (DESIGN.md S6): when an entry exists
+     * it is re-stored to expire after {@link #refreshTimeout()} (readers keep getting it meanwhile)
+     * and one refresh task is enqueued, unless a refresh of the key is already under way; when none
+     * exists, nothing happens.
+     */
+    public final void invalidate(K args) {
+        requireArgs(args);
+        String key = keyFor(args);
+        CacheBackend cache = backend();
+        CacheEntry<V> entry = read(cache, key);
+        if (entry == null) {
+            log.debug("{} {}: invalidate found no entry", name, key);
+            return;
+        }
+        refreshUnderLease(cache, key, args, entry.data(), false);
+    }
+
+    /** {@link #invalidate(Object)} for a no-argument job. */
+    public final void invalidate() {
+        requireNoArgs("invalidate()", "invalidate(args)");
+        invalidate(null);
+    }
+
+    /**
+     * Removes the entry (DESIGN.md S7).
+     *
+     * @throws dev.cacheback.spi.CacheBackendException when the cache cannot be reached
+     */
+    public final void delete(K args) {
+        requireArgs(args);
+        String key = keyFor(args);
+        backend().delete(key);
+        log.debug("{} {}: deleted", name, key);
+    }
+
+    /** {@link #delete(Object)} for a no-argument job. */
+    public final void delete() {
+        requireNoArgs("delete()", "delete(args)");
+        delete(null);
+    }
+
+    /**
+     * Stores {@code data} as fresh, expiring at {@link #expiry(Object) expiry(args)} (DESIGN.md S8).
+     *
+     * @throws CachebackException when (with verify-writes on) the data could not be stored
+     * @throws dev.cacheback.spi.CacheBackendException when the cache cannot be reached
+     */
+    public final void set(K args, V data) {
+        requireArgs(args);
+        String key = keyFor(args);
+        store(backend(), key, new CacheEntry<>(expiry(args), data), false);
+    }
+
+    /**
+     * {@link #set(Object, Object)} for a no-argument job.
+     *
+     * @throws IllegalStateException if this job takes arguments
+     */
+    public final void set(V data) {
+        requireNoArgs("set(data)", "set(args, data)");
+        set(null, data);
+    }
+
+    /**
+     * The stored entry, or empty: never fetches, never enqueues (DESIGN.md S9). Unreadable bytes at
+     * the key read as empty.
+     *
+     * @throws dev.cacheback.spi.CacheBackendException when the cache cannot be reached
+     */
+    public final Optional<CacheEntry<V>> rawGet(K args) {
+        requireArgs(args);
+        String key = keyFor(args);
+        try {
+            return Optional.ofNullable(backend().get(key, entryCodec));
+        } catch (CorruptEntryException e) {
+            corrupt(key, e);
+            return Optional.empty();
+        }
+    }
+
+    /** {@link #rawGet(Object)} for a no-argument job. */
+    public final Optional<CacheEntry<V>> rawGet() {
+        requireNoArgs("rawGet()", "rawGet(args)");
+        return rawGet(null);
+    }
+
+    /**
+     * Fetches now, stores the data as fresh and returns it (DESIGN.md S10). Not shared with other
+     * callers, not processed by {@link #processResult}.
+     *
+     * @throws FetchException when {@code fetch} throws a checked exception (unchecked ones as they are)
+     * @throws dev.cacheback.spi.CacheBackendException when the cache cannot be reached
+     */
+    public final V refresh(K args) {
+        requireArgs(args);
+        return refreshInto(backend(), keyFor(args), args, false);
+    }
+
+    /** {@link #refresh(Object)} for a no-argument job. */
+    public final V refresh() {
+        requireNoArgs("refresh()", "refresh(args)");
+        return refresh(null);
+    }
+
+    /**
+     * Enqueues a refresh of {@code args} (DESIGN.md S11). When the queue cannot take it, logs an
+     * error and refreshes synchronously; when that fails too, logs it and stores nothing. Does not
+     * take the key's lease: every call enqueues.
+     */
+    public final void asyncRefresh(K args) {
+        requireArgs(args);
+        enqueue(backend(), keyFor(args), args, false);
+    }
+
+    /** {@link #asyncRefresh(Object)} for a no-argument job. */
+    public final void asyncRefresh() {
+        requireNoArgs("asyncRefresh()", "asyncRefresh(args)");
+        asyncRefresh(null);
+    }
+
+    // ------------------------------------------------------------------ hooks
+
+    /**
+     * Does the expensive read. Called in a user's thread on a synchronous miss, in a worker on a
+     * refresh. May throw: unchecked exceptions reach a synchronous caller as they are, checked ones
+     * wrapped in {@link FetchException}; in a worker, the failure is logged and the entry left as it
+     * was.
+     */
+    protected abstract V fetch(K args) throws Exception;
+
+    /** What a miss returns while the refresh runs, when a miss is not fetched synchronously. Default {@code null}. */
+    protected V empty() {
+        return null;
+    }
+
+    /** When data fetched now goes stale: now + {@link #lifetime()}. */
+    protected Instant expiry(K args) {
+        return now().plus(lifetime());
+    }
+
+    /** When an entry marked for refresh goes stale again if the refresh has not replaced it: now + {@link #refreshTimeout()}. */
+    protected Instant timeout(K args) {
+        return now().plus(refreshTimeout());
+    }
+
+    /**
+     * The cache key of {@code args}. Default: the job's {@link #name()}, {@code ':'}, and 32 hex digits
+     * of SHA-256 over the codec's encoding of the arguments; a no-argument job's key is its name.
+     * Stable across processes and restarts. An override must return 1 to 240 bytes of printable ASCII
+     * without spaces ({@link Keys}), or every call fails with an error naming the rule.
+     *
+     * @throws CachebackException when {@code args} cannot be encoded
+     */
+    public String key(K args) {
+        if (noArgs) {
+            return name;
+        }
+        return KeyHasher.key(name, encodeArgs(args));
+    }
+
+    /**
+     * Transforms the data right before {@link #get} returns it. Default: returns {@code result}.
+     *
+     * @param syncFetch {@code true} if this call fetched, {@code false} if a refresh was left to a
+     *                  worker, {@code null} on a hit
+     */
+    protected V processResult(V result, K args, CacheStatus status, Boolean syncFetch) {
+        return result;
+    }
+
+    /** Whether a miss fetches in the caller's thread. Default: {@link #fetchOnMiss()}. */
+    protected boolean shouldMissingItemBeFetchedSynchronously(K args) {
+        return fetchOnMiss();
+    }
+
+    /**
+     * Whether stale data is too stale to serve. Default: false without a
+     * {@link #fetchOnStaleThreshold()}; otherwise {@code delta > threshold - lifetime}, that is, the
+     * data is older than the threshold counted from its fetch.
+     *
+     * @param delta how long ago the data went stale
+     */
+    protected boolean shouldStaleItemBeFetchedSynchronously(Duration delta, K args) {
+        Duration threshold = fetchOnStaleThreshold();
+        return threshold != null && delta.compareTo(threshold.minus(lifetime())) > 0;
+    }
+
+    /**
+     * What a worker in another process needs, besides the arguments, to rebuild this job: the seed's
+     * init arguments. Travels with every task. Default: nothing.
+     */
+    protected Map<String, String> initArgs() {
+        return Map.of();
+    }
+
+    /**
+     * The job a worker runs for a task that carries {@code init}. Default: this job. Jobs with
+     * {@link #initArgs()} return a job built from them, after checking them; throwing rejects the
+     * task (it is dead-lettered or dropped, never retried).
+     */
+    protected Job<K, V> forTask(Map<String, String> init) {
+        return this;
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    /** The job's name: the first part of its keys, and how workers find it. */
+    public final String name() {
+        return name;
+    }
+
+    /** The settings given to the constructor. The methods below may override them. */
+    public final JobSettings settings() {
+        return settings;
+    }
+
+    /** How long fetched data stays fresh. */
+    public Duration lifetime() {
+        return settings.lifetime();
+    }
+
+    /** How long a refresh may take before another is tried; no second task is made for a key within it. */
+    public Duration refreshTimeout() {
+        return settings.refreshTimeout();
+    }
+
+    /** How long the backend keeps an entry. */
+    public Duration cacheTtl() {
+        return settings.cacheTtl();
+    }
+
+    /** The named cache used, or {@code null} for the runtime's default alias. */
+    public String cacheAlias() {
+        return settings.cacheAlias();
+    }
+
+    /** Whether a miss fetches in the caller's thread. */
+    public boolean fetchOnMiss() {
+        return settings.fetchOnMiss();
+    }
+
+    /** How old data may be before a read refreshes synchronously, or {@code null} for never. */
+    public Duration fetchOnStaleThreshold() {
+        return settings.fetchOnStaleThreshold();
+    }
+
+    /** Options handed to the refresh queue with each task. */
+    public TaskOptions taskOptions() {
+        return settings.taskOptions();
+    }
+
+    /** The runtime this job runs on. */
+    public final Cacheback cacheback() {
+        return cacheback;
+    }
+
+    /** The declared argument type. */
+    public final Type argType() {
+        return argType;
+    }
+
+    /** The declared value type. */
+    public final Type valueType() {
+        return valueType;
+    }
+
+    /** The current instant on the runtime's clock. */
+    protected final Instant now() {
+        return cacheback.clock().instant();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + name + "]";
+    }
+
+    // ------------------------------------------------------------------ engine
+
+    private V miss(CacheBackend cache, String key, K args) {
+        if (shouldMissingItemBeFetchedSynchronously(args)) {
+            log.debug("{} {}: miss, fetching synchronously", name, key);
+            cacheback.listener().onMiss(name, key, true);
+            V data = loadShared(cache, key, args);
+            return processResult(data, args, CacheStatus.MISS, true);
+        }
+        log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
+        cacheback.listener().onMiss(name, key, false);
+        V empty = empty();
+        refreshUnderLease(cache, key, args, empty, true);
+        return processResult(empty, args, CacheStatus.MISS, false);
+    }
+
+    /**
+     * One fetch per key in this process: concurrent callers share it. The leader reads the cache
+     * once more first, so a caller that missed just before another's fetch was stored does not fetch
+     * again.
+     */
+    private V loadShared(CacheBackend cache, String key, K args) {
+        return cacheback.singleFlight().run(cacheback.flightKey(cache, key), () -> {
+            CacheEntry<V> entry = read(cache, key);
+            if (entry != null && now().isBefore(entry.expiry())) {
+                return entry.data();
+            }
+            return refreshInto(cache, key, args, true);
+        });
+    }
+
+    /**
+     * Takes the key's lease; if taken, re-stores {@code data} to go stale after the refresh timeout
+     * and enqueues one refresh. {@code onlyIfStillStale}: the get path reads once more under the
+     * lease, so a caller that saw stale data just before a refresh finished does not enqueue again.
+     */
+    private void refreshUnderLease(CacheBackend cache, String key, K args, V data, boolean onlyIfStillStale) {
+        boolean leased;
+        try {
+            leased = cache.tryLease(key, refreshTimeout());
+        } catch (RuntimeException e) {
+            cacheback.backendFailed(cacheAliasOrDefault(), cache, "lease", e);
+            return;
+        }
+        if (!leased) {
+            log.debug("{} {}: refresh already under way elsewhere", name, key);
+            cacheback.listener().onRefreshDeduplicated(name, key);
+            return;
+        }
+        if (onlyIfStillStale) {
+            CacheEntry<V> current = read(cache, key);
+            if (current != null && now().isBefore(current.expiry())) {
+                releaseLease(cache, key);
+                cacheback.listener().onRefreshDeduplicated(name, key);
+                return;
+            }
+        }
+        store(cache, key, new CacheEntry<>(timeout(args), data), true);
+        enqueue(cache, key, args, true);
+    }
+
+    private void enqueue(CacheBackend cache, String key, K args, boolean leaseHeld) {
+        checkTaskOptions();
+        RefreshTask task = new RefreshTask(name, key, noArgs ? new byte[0] : encodeArgs(args), initArgs(),
+                taskOptions(), now());
+        try {
+            if (cacheback.queue().enqueue(task)) {
+                log.debug("{} {}: refresh enqueued", name, key);
+                cacheback.listener().onRefreshEnqueued(name, key);
+            }
+        } catch (RuntimeException e) {
+            cacheback.errorLog().error("queue", "Unable to enqueue refresh of " + name + " key " + key + " on "
+                    + cacheback.queue().describe() + "; refreshing synchronously instead", e);
+            cacheback.listener().onRefreshFallback(name, key, e);
+            try {
+                refreshInto(cache, key, args, true);
+            } catch (RuntimeException failure) {
+                log.error("Synchronous fallback refresh of {} key {} failed; nothing stored", name, key, failure);
+                cacheback.listener().onRefreshFailed(name, key, failure);
+            } finally {
+                if (leaseHeld) {
+                    releaseLease(cache, key);
+                }
+            }
+        }
+    }
+
+    /** Runs a task for this job in a worker: see {@link Cacheback#runTask}. */
+    final TaskResult runTask(RefreshTask task) {
+        Job<K, V> target;
+        K args;
+        try {
+            target = Objects.requireNonNull(forTask(task.init()), "forTask returned null");
+            args = target.decodeArgs(task.args());
+        } catch (RuntimeException e) {
+            String reason = "Task for job " + name + " key " + task.key() + " cannot be run: " + e.getMessage();
+            log.error(reason, e);
+            return TaskResult.rejected(reason, e);
+        }
+        String key = target.keyFor(args);
+        if (!key.equals(task.key())) {
+            log.warn("Task for job {} was made for key {} but its arguments give key {} here: "
+                    + "are producer and worker running different versions?", name, task.key(), key);
+        }
+        CacheBackend cache = target.backend();
+        try {
+            target.refreshInto(cache, key, args, false);
+            return TaskResult.done();
+        } catch (RuntimeException e) {
+            log.error("Refresh of {} key {} failed; the entry is left as it was and will be retried after "
+                    + "its refresh timeout", name, key, e);
+            cacheback.listener().onRefreshFailed(name, key, e);
+            return TaskResult.failed("refresh failed: " + e, e);
+        } finally {
+            target.releaseLease(cache, key);
+        }
+    }
+
+    private V refreshInto(CacheBackend cache, String key, K args, boolean degrade) {
+        V data = timedFetch(key, args);
+        store(cache, key, new CacheEntry<>(expiry(args), data), degrade);
+        return data;
+    }
+
+    private V timedFetch(String key, K args) {
+        Instant start = now();
+        try {
+            V data = fetch(args);
+            cacheback.listener().onFetch(name, key, Duration.between(start, now()), null);
+            return data;
+        } catch (RuntimeException | Error e) {
+            cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            throw new FetchException(name, key, e);
+        }
+    }
+
+    /**
+     * Stores an entry and (with verify-writes on) reads it back. {@code degrade}: a cache server that
+     * fails is logged and the caller goes on (the get path); otherwise its exception propagates.
+     * Data the cache cannot hold is an error under verify-writes either way, and logged otherwise.
+     */
+    private void store(CacheBackend cache, String key, CacheEntry<V> entry, boolean degrade) {
+        try {
+            cache.set(key, entry, cacheTtl(), entryCodec);
+        } catch (EntryTooLargeException | CodecException e) {
+            unableToSave(cache, entry, e);
+            return;
+        } catch (RuntimeException e) {
+            if (!degrade) {
+                throw e;
+            }
+            cacheback.backendFailed(cacheAliasOrDefault(), cache, "set", e);
+            return;
+        }
+        if (entry.data() != null && cacheback.verifyWrites()) {
+            CacheEntry<V> readBack;
+            try {
+                readBack = cache.get(key, entryCodec);
+            } catch (RuntimeException e) {
+                if (!degrade) {
+                    throw e;
+                }
+                cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
+                return;
+            }
+            if (readBack == null) {
+                unableToSave(cache, entry, null);
+            }
+        }
+    }
+
+    private void unableToSave(CacheBackend cache, CacheEntry<V> entry, RuntimeException cause) {
+        String message = "Unable to save data of type " + (entry.data() == null ? valueType.getTypeName()
+                : entry.data().getClass().getName()) + " to cache \"" + cacheAliasOrDefault() + "\" ("
+                + cache.describe() + ")" + (cause != null ? ": " + cause.getMessage() : "");
+        if (cacheback.verifyWrites()) {
+            throw new CachebackException(message, cause);
+        }
+        log.error("{} (verify-writes is off, so the caller is answered anyway)", message, cause);
+    }
+
+    private CacheEntry<V> read(CacheBackend cache, String key) {
+        try {
+            CacheEntry<V> entry = cache.get(key, entryCodec);
+            cacheback.backendAnswered(cache);
+            return entry;
+        } catch (CorruptEntryException e) {
+            corrupt(key, e);
+            return null;
+        } catch (RuntimeException e) {
+            cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
+            return null;
+        }
+    }
+
+    private void corrupt(String key, CorruptEntryException e) {
+        log.error("{} {}: {}; reading it as a miss, the next store overwrites it", name, key, e.getMessage());
+        cacheback.listener().onCorruptEntry(name, key, e);
+    }
+
+    private void releaseLease(CacheBackend cache, String key) {
+        try {
+            cache.releaseLease(key);
+        } catch (RuntimeException e) {
+            cacheback.backendFailed(cacheAliasOrDefault(), cache, "release lease", e);
+        }
+    }
+
+    private CacheBackend backend() {
+        CacheBackend b = backend;
+        if (b == null) {
+            b = cacheback.cache(cacheAliasOrDefault());
+            backend = b;
+        }
+        return b;
+    }
+
+    private String cacheAliasOrDefault() {
+        String alias = cacheAlias();
+        return alias != null ? alias : cacheback.defaultAlias();
+    }
+
+    private void checkTaskOptions() {
+        if (!optionsChecked) {
+            cacheback.queue().validate(taskOptions());
+            optionsChecked = true;
+        }
+    }
+
+    final String keyFor(K args) {
+        String key = key(args);
+        if (customKey) {
+            String violation = Keys.violation(key);
+            if (violation != null) {
+                throw new CachebackException("Job " + name + " made an invalid cache key \"" + key + "\" from its "
+                        + "key() override: " + violation + ". Hash long or free-form parts of the key.");
+            }
+        }
+        return key;
+    }
+
+    private byte[] encodeArgs(K args) {
+        try {
+            return cacheback.codec().encode(args, argType);
+        } catch (CodecException e) {
+            throw new CachebackException("Job " + name + " cannot encode its argument of type "
+                    + (args == null ? argType.getTypeName() : args.getClass().getName()) + " (needed for its key "
+                    + "and refresh tasks): " + e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private K decodeArgs(byte[] bytes) {
+        if (noArgs) {
+            return null;
+        }
+        return (K) cacheback.codec().decode(bytes, argType);
+    }
+
+    private void requireArgs(K args) {
+        if (args == null && !noArgs) {
+            throw new NullPointerException("args (job " + name + " takes arguments of type " + argType.getTypeName()
+                    + "; only a Job<Void, V> is called without)");
+        }
+    }
+
+    private void requireNoArgs(String called, String instead) {
+        if (!noArgs) {
+            throw new IllegalStateException(called + " is for no-argument jobs (Job<Void, V>); job " + name
+                    + " takes arguments of type " + argType.getTypeName() + ": call " + instead);
+        }
+    }
+
+    static String validateName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("Job name \"" + name + "\" must be 1 to " + MAX_NAME_LENGTH
+                    + " characters long, not " + name.length());
+        }
+        String violation = Keys.violation(name);
+        if (violation != null) {
+            throw new IllegalArgumentException("Job name \"" + name + "\" is not usable in cache keys: "
+                    + violation.replace("the key", "the name"));
+        }
+        return name;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.cacheback;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The settings of one job instance: the seed's class attributes, given to a job's constructor.
+ *
+ * <p>Every setting has the seed's default (DESIGN.md S17). A job class may also override the
+ * matching method of {@link Job} ({@link Job#lifetime()}, …) to fix a setting for all its instances;
+ * the override wins over these settings.
+ *
+ * <p>Immutable. Build with {@link #builder()}; setting an option twice is an error.
+ */
+public final class JobSettings {
+
+    /** Default {@link #lifetime()}: 600 seconds. */
+    public static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(600);
+    /** Default {@link #refreshTimeout()}: 60 seconds. */
+    public static final Duration DEFAULT_REFRESH_TIMEOUT = Duration.ofSeconds(60);
+    /** Default {@link #cacheTtl()}: 2,592,000 seconds (30 days). */
+    public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(2_592_000);
+
+    private static final JobSettings DEFAULTS = builder().build();
+
+    private final String name;
+    private final Duration lifetime;
+    private final Duration refreshTimeout;
+    private final Duration cacheTtl;
+    private final String cacheAlias;
+    private final boolean fetchOnMiss;
+    private final Duration fetchOnStaleThreshold;
+    private final TaskOptions taskOptions;
+
+    private JobSettings(Builder b) {
+        this.name = b.name;
+        this.lifetime = b.lifetime != null ? b.lifetime : DEFAULT_LIFETIME;
+        this.refreshTimeout = b.refreshTimeout != null ? b.refreshTimeout : DEFAULT_REFRESH_TIMEOUT;
+        this.cacheTtl = b.cacheTtl != null ? b.cacheTtl : DEFAULT_CACHE_TTL;
+        this.cacheAlias = b.cacheAlias;
+        this.fetchOnMiss = b.fetchOnMiss != null ? b.fetchOnMiss : true;
+        this.fetchOnStaleThreshold = b.fetchOnStaleThreshold;
+        this.taskOptions = b.taskOptions != null ? b.taskOptions : TaskOptions.none();
+    }
+
+    /**
+     * A copy of these settings with {@code name} as the job's name.
+     *
+     * @throws IllegalArgumentException when the name is not usable in keys
+     */
+    public JobSettings withName(String name) {
+        Builder b = new Builder();
+        b.name = Job.validateName(name);
+        b.lifetime = lifetime;
+        b.refreshTimeout = refreshTimeout;
+        b.cacheTtl = cacheTtl;
+        b.cacheAlias = cacheAlias;
+        b.fetchOnMiss = fetchOnMiss;
+        b.fetchOnStaleThreshold = fetchOnStaleThreshold;
+        b.taskOptions = taskOptions;
+        return new JobSettings(b);
+    }
+
+    /** Every setting at its default. */
+    public static JobSettings defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The job's name, when set; otherwise the job uses its class's name. */
+    public Optional<String> name() {
+        return Optional.ofNullable(name);
+    }
+
+    /** How long fetched data stays fresh. Default 600 s. */
+    public Duration lifetime() {
+        return lifetime;
+    }
+
+    /** How long one refresh may take before another is tried. Default 60 s. */
+    public Duration refreshTimeout() {
+        return refreshTimeout;
+    }
+
+    /** How long the backend keeps an entry, fresh or stale, before it is a miss. Default 30 days. */
+    public Duration cacheTtl() {
+        return cacheTtl;
+    }
+
+    /** The named cache, or {@code null} for the runtime's default alias. */
+    public String cacheAlias() {
+        return cacheAlias;
+    }
+
+    /** Whether a miss fetches in the caller's thread. Default {@code true}. */
+    public boolean fetchOnMiss() {
+        return fetchOnMiss;
+    }
+
+    /** How stale (measured from the fetch) data may be before a read refreshes it synchronously; {@code null} for never. */
+    public Duration fetchOnStaleThreshold() {
+        return fetchOnStaleThreshold;
+    }
+
+    /** Options handed to the refresh queue. Default {@link TaskOptions#none()}. */
+    public TaskOptions taskOptions() {
+        return taskOptions;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JobSettings s && Objects.equals(name, s.name) && lifetime.equals(s.lifetime)
+                && refreshTimeout.equals(s.refreshTimeout) && cacheTtl.equals(s.cacheTtl)
+                && Objects.equals(cacheAlias, s.cacheAlias) && fetchOnMiss == s.fetchOnMiss
+                && Objects.equals(fetchOnStaleThreshold, s.fetchOnStaleThreshold) && taskOptions.equals(s.taskOptions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, lifetime, refreshTimeout, cacheTtl, cacheAlias, fetchOnMiss, fetchOnStaleThreshold, taskOptions);
+    }
+
+    @Override
+    public String toString() {
+        return "JobSettings[name=" + name + ", lifetime=" + lifetime + ", refreshTimeout=" + refreshTimeout
+                + ", cacheTtl=" + cacheTtl + ", cacheAlias=" + cacheAlias + ", fetchOnMiss=" + fetchOnMiss
+                + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + "]";
+    }
+
+    /** Builds {@link JobSettings}. Setting an option twice is an error. Not thread-safe. */
+    public static final class Builder {
+        private String name;
+        private Duration lifetime;
+        private Duration refreshTimeout;
+        private Duration cacheTtl;
+        private String cacheAlias;
+        private Boolean fetchOnMiss;
+        private Duration fetchOnStaleThreshold;
+        private TaskOptions taskOptions;
+
+        private Builder() {
+        }
+
+        /**
+         * The job's name: the first part of its keys and how workers find it. Default: the job's
+         * class name. Printable ASCII without spaces, at most 200 characters.
+         */
+        public Builder name(String name) {
+            Settings.requireUnset(this.name, "name");
+            this.name = Job.validateName(name);
+            return this;
+        }
+
+        /** How long fetched data stays fresh. Default 600 s. */
+        public Builder lifetime(Duration lifetime) {
+            Settings.requireUnset(this.lifetime, "lifetime");
+            this.lifetime = Settings.requirePositive(lifetime, "lifetime");
+            return this;
+        }
+
+        /** How long one refresh may take before another is tried. Default 60 s. */
+        public Builder refreshTimeout(Duration refreshTimeout) {
+            Settings.requireUnset(this.refreshTimeout, "refreshTimeout");
+            this.refreshTimeout = Settings.requirePositive(refreshTimeout, "refreshTimeout");
+            return this;
+        }
+
+        /** How long the backend keeps an entry before it disappears. Default 30 days. */
+        public Builder cacheTtl(Duration cacheTtl) {
+            Settings.requireUnset(this.cacheTtl, "cacheTtl");
+            this.cacheTtl = Settings.requirePositive(cacheTtl, "cacheTtl");
+            return this;
+        }
+
+        /** The named cache to use. Default: the runtime's default alias. */
+        public Builder cacheAlias(String cacheAlias) {
+            Settings.requireUnset(this.cacheAlias, "cacheAlias");
+            this.cacheAlias = Objects.requireNonNull(cacheAlias, "cacheAlias");
+            return this;
+        }
+
+        /** Whether a miss fetches in the caller's thread ({@code true}, the default) or returns {@code empty()} and refreshes asynchronously. */
+        public Builder fetchOnMiss(boolean fetchOnMiss) {
+            Settings.requireUnset(this.fetchOnMiss, "fetchOnMiss");
+            this.fetchOnMiss = fetchOnMiss;
+            return this;
+        }
+
+        /**
+         * Data older than this (counted from when it was fetched) is refreshed synchronously by the
+         * read that finds it, instead of served stale. Default: never.
+         */
+        public Builder fetchOnStaleThreshold(Duration threshold) {
+            Settings.requireUnset(this.fetchOnStaleThreshold, "fetchOnStaleThreshold");
+            this.fetchOnStaleThreshold = Settings.requirePositive(threshold, "fetchOnStaleThreshold");
+            return this;
+        }
+
+        /** Options handed to the refresh queue. Default none. */
+        public Builder taskOptions(TaskOptions taskOptions) {
+            Settings.requireUnset(this.taskOptions, "taskOptions");
+            this.taskOptions = Objects.requireNonNull(taskOptions, "taskOptions");
+            return this;
+        }
+
+        public JobSettings build() {
+            return new JobSettings(this);
+        }
+    }
+}

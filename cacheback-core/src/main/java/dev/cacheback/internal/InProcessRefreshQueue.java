@@ -1,0 +1,235 @@
+package dev.cacheback.internal;
+
+import dev.cacheback.TaskOptions;
+import dev.cacheback.spi.QueueContext;
+import dev.cacheback.spi.RefreshQueue;
+import dev.cacheback.spi.RefreshQueueException;
+import dev.cacheback.spi.RefreshTask;
+import dev.cacheback.spi.TaskResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The in-process queue: tasks run on an executor of this process.
+ *
+ * <p>Per key it holds at most one waiting task: a key already waiting is dropped as a duplicate; a
+ * key whose refresh is running gets one follow-up run after it (so an invalidation that arrives
+ * mid-refresh is not lost), and further tasks for it are dropped. Past {@code capacity} waiting
+ * tasks, new ones are dropped. Drops are counted and reported; {@link #enqueue} never blocks.
+ *
+ * <p>Honours the task options {@code queue} (every name shares the one executor) and
+ * {@code expiration}; rejects {@code priority} and {@code delay}.
+ */
+public final class InProcessRefreshQueue implements RefreshQueue {
+
+    private static final Logger log = LoggerFactory.getLogger("cacheback");
+    private static final EnumSet<TaskOptions.Option> HONOURED = EnumSet.of(TaskOptions.Option.QUEUE, TaskOptions.Option.EXPIRATION);
+
+    private enum State { WAITING, RUNNING, RUNNING_THEN_AGAIN }
+
+    private static final class Slot {
+        State state;
+        RefreshTask next;
+
+        Slot(State state, RefreshTask next) {
+            this.state = state;
+            this.next = next;
+        }
+    }
+
+    private final Executor executor;
+    private final int capacity;
+    private final boolean ownsExecutor;
+    private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private final Object idle = new Object();
+    private volatile QueueContext context;
+    private volatile boolean closed;
+
+    public InProcessRefreshQueue(Executor executor, int capacity, boolean ownsExecutor) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be positive, not " + capacity);
+        }
+        this.capacity = capacity;
+        this.ownsExecutor = ownsExecutor;
+    }
+
+    @Override
+    public synchronized void open(QueueContext context) {
+        if (this.context != null) {
+            throw new IllegalStateException("This in-process queue is already opened by a runtime; create one per runtime");
+        }
+        this.context = Objects.requireNonNull(context, "context");
+    }
+
+    @Override
+    public boolean enqueue(RefreshTask task) {
+        QueueContext ctx = context;
+        if (ctx == null) {
+            throw new IllegalStateException("The in-process queue is not opened: give it to Cacheback.builder().queue(...)");
+        }
+        if (closed) {
+            throw new RefreshQueueException("The in-process refresh queue is closed");
+        }
+        boolean[] submit = {false};
+        boolean[] accepted = {true};
+        slots.compute(task.key(), (key, slot) -> {
+            if (slot == null) {
+                submit[0] = true;
+                return new Slot(State.WAITING, task);
+            }
+            if (slot.state == State.RUNNING) {
+                slot.state = State.RUNNING_THEN_AGAIN;
+                slot.next = task;
+                return slot;
+            }
+            accepted[0] = false;
+            return slot;
+        });
+        if (!accepted[0]) {
+            drop(ctx, task, "a refresh of this key is already waiting");
+            return false;
+        }
+        return !submit[0] || submit(ctx, task);
+    }
+
+    private boolean submit(QueueContext ctx, RefreshTask task) {
+        if (waiting.incrementAndGet() > capacity) {
+            waiting.decrementAndGet();
+            slots.remove(task.key());
+            drop(ctx, task, "the queue is full (" + capacity + " tasks waiting)");
+            return false;
+        }
+        try {
+            executor.execute(() -> run(ctx, task));
+            return true;
+        } catch (RejectedExecutionException e) {
+            waiting.decrementAndGet();
+            slots.remove(task.key());
+            drop(ctx, task, "the executor rejected it (" + e.getMessage() + ")");
+            return false;
+        }
+    }
+
+    private void run(QueueContext ctx, RefreshTask task) {
+        waiting.decrementAndGet();
+        active.incrementAndGet();
+        try {
+            slots.computeIfPresent(task.key(), (k, slot) -> {
+                slot.state = State.RUNNING;
+                slot.next = null;
+                return slot;
+            });
+            if (closed) {
+                drop(ctx, task, "the queue was closed before the task started");
+            } else {
+                TaskResult result = ctx.handler().handle(task);
+                if (result.outcome() != TaskResult.Outcome.DONE && result.outcome() != TaskResult.Outcome.FAILED) {
+                    drop(ctx, task, result.reason());
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("Refresh task {} threw past its handler", task, e);
+        } finally {
+            RefreshTask[] again = {null};
+            slots.computeIfPresent(task.key(), (k, slot) -> {
+                if (slot.state == State.RUNNING_THEN_AGAIN && !closed) {
+                    again[0] = slot.next;
+                    slot.state = State.WAITING;
+                    return slot;
+                }
+                return null;
+            });
+            if (again[0] != null) {
+                submit(ctx, again[0]);
+            }
+            if (active.decrementAndGet() == 0 && waiting.get() == 0) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void drop(QueueContext ctx, RefreshTask task, String reason) {
+        dropped.incrementAndGet();
+        log.debug("In-process queue dropped refresh of job {} key {}: {}", task.jobName(), task.key(), reason);
+        ctx.listener().onTaskDropped(task.jobName(), task.key(), reason);
+    }
+
+    @Override
+    public void validate(TaskOptions options) {
+        options.requireOnly("The in-process refresh queue", HONOURED);
+    }
+
+    @Override
+    public String describe() {
+        return "in-process";
+    }
+
+    /** Tasks dropped since creation: duplicates, overflow, rejected by the executor, closed. */
+    public long droppedCount() {
+        return dropped.get();
+    }
+
+    /** Tasks waiting or running now. */
+    public int size() {
+        return waiting.get() + active.get();
+    }
+
+    /**
+     * Waits until no task is waiting or running, for at most {@code timeoutMillis}.
+     *
+     * @return whether the queue became idle in time
+     */
+    public boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (idle) {
+            while (size() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (!awaitIdle(10_000)) {
+                log.warn("In-process refresh queue closed with {} tasks still running after 10 s", active.get());
+            }
+            if (ownsExecutor && executor instanceof ExecutorService service) {
+                service.shutdown();
+                if (!service.awaitTermination(5, TimeUnit.SECONDS)) {
+                    service.shutdownNow();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (ownsExecutor && executor instanceof ExecutorService service) {
+                service.shutdownNow();
+            }
+        }
+    }
+}

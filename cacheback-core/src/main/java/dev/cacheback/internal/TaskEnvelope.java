@@ -1,0 +1,107 @@
+package dev.cacheback.internal;
+
+import dev.cacheback.TaskOptions;
+import dev.cacheback.spi.MalformedTaskException;
+import dev.cacheback.spi.RefreshTask;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The wire form of a {@link RefreshTask}: a flat JSON object read field by field into known types.
+ * No field names a class, and nothing in it is ever loaded or instantiated by name.
+ */
+public final class TaskEnvelope {
+
+    private static final int VERSION = 1;
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+    private TaskEnvelope() {
+    }
+
+    public static byte[] encode(RefreshTask task) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("v", VERSION);
+        root.put("job", task.jobName());
+        root.put("key", task.key());
+        root.put("args", Base64.getEncoder().encodeToString(task.args()));
+        ObjectNode init = root.putObject("init");
+        task.init().forEach(init::put);
+        root.put("createdAt", task.createdAt().toString());
+        TaskOptions options = task.options();
+        ObjectNode opts = root.putObject("options");
+        if (options.queue() != null) {
+            opts.put("queue", options.queue());
+        }
+        if (options.priority() != null) {
+            opts.put("priority", options.priority());
+        }
+        if (options.delay() != null) {
+            opts.put("delay", options.delay().toString());
+        }
+        if (options.expiration() != null) {
+            opts.put("expiration", options.expiration().toString());
+        }
+        return MAPPER.writeValueAsBytes(root);
+    }
+
+    public static RefreshTask decode(byte[] bytes) {
+        try {
+            JsonNode root = MAPPER.readTree(bytes);
+            if (root == null || !root.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            int version = required(root, "v").asInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("task format version " + version + " (this version reads " + VERSION + ")");
+            }
+            Map<String, String> init = new LinkedHashMap<>();
+            JsonNode initNode = root.get("init");
+            if (initNode != null && initNode.isObject()) {
+                for (Map.Entry<String, JsonNode> e : initNode.properties()) {
+                    init.put(e.getKey(), e.getValue().asString());
+                }
+            }
+            TaskOptions.Builder options = TaskOptions.builder();
+            JsonNode opts = root.get("options");
+            if (opts != null && opts.isObject()) {
+                if (opts.hasNonNull("queue")) {
+                    options.queue(opts.get("queue").asString());
+                }
+                if (opts.hasNonNull("priority")) {
+                    options.priority(opts.get("priority").asInt());
+                }
+                if (opts.hasNonNull("delay")) {
+                    options.delay(Duration.parse(opts.get("delay").asString()));
+                }
+                if (opts.hasNonNull("expiration")) {
+                    options.expiration(Duration.parse(opts.get("expiration").asString()));
+                }
+            }
+            return new RefreshTask(
+                    required(root, "job").asString(),
+                    required(root, "key").asString(),
+                    Base64.getDecoder().decode(required(root, "args").asString()),
+                    init,
+                    options.build(),
+                    Instant.parse(required(root, "createdAt").asString()));
+        } catch (JacksonException | IllegalArgumentException | java.time.DateTimeException e) {
+            throw new MalformedTaskException("Not a Cacheback refresh task (" + bytes.length + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode required(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            throw new IllegalArgumentException("missing field '" + field + "'");
+        }
+        return node;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.cacheback.spi;
+
+import dev.cacheback.CacheEntry;
+import dev.cacheback.internal.DummyCacheBackend;
+import dev.cacheback.internal.InMemoryCacheBackend;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * A store of cache entries: one named cache ("alias") of a {@link dev.cacheback.Cacheback} runtime.
+ *
+ * <p>Keys have already passed {@link Keys#validate}: 1 to {@value Keys#MAX_KEY_BYTES} printable
+ * ASCII bytes without spaces. Entries carry their own expiry instant; the backend only has to keep
+ * them for the time to live it is given ({@code cacheTtl}) and may drop them earlier (memory
+ * pressure). Implementations are thread-safe and throw {@link CacheBackendException} (or a subclass)
+ * when the server cannot be reached or refuses an operation; they never return a partial result
+ * silently.
+ *
+ * <p>The lease ({@link #tryLease}) is what makes one refresh per key per {@code refreshTimeout}
+ * hold across processes: it must be atomic on the server (Redis {@code SET NX PX}, memcached
+ * {@code add}, an atomic map operation in memory).
+ */
+public interface CacheBackend extends AutoCloseable {
+
+    /**
+     * An in-memory backend on Caffeine holding at most 10,000 entries and sharing references: the
+     * object a job's {@code fetch} returned is the object later hits return, so it must not be
+     * mutated. Use {@link #inMemory(long, boolean)} to store copies instead.
+     */
+    static CacheBackend inMemory() {
+        return new InMemoryCacheBackend(10_000, false);
+    }
+
+    /**
+     * An in-memory backend on Caffeine.
+     *
+     * @param maximumSize the most entries kept; the least recently used go first (leases do not count)
+     * @param storeCopies {@code false} to keep the very objects jobs return (fastest; callers must not
+     *     mutate them), {@code true} to keep encoded bytes and decode a fresh copy on every read (as a
+     *     remote cache would, and as safe for mutable values)
+     */
+    static CacheBackend inMemory(long maximumSize, boolean storeCopies) {
+        return new InMemoryCacheBackend(maximumSize, storeCopies);
+    }
+
+    /** A backend that stores nothing: every read is a miss (the seed's {@code DummyCache}). */
+    static CacheBackend dummy() {
+        return new DummyCacheBackend();
+    }
+
+    /**
+     * Called once by the runtime that owns this backend, before any other method.
+     *
+     * @throws IllegalStateException if the backend is already opened by a runtime
+     */
+    default void open(BackendContext context) {
+    }
+
+    /**
+     * Reads one entry.
+     *
+     * @return the entry, or {@code null} when there is none
+     * @throws CorruptEntryException when bytes are stored at the key that {@code codec} cannot read
+     * @throws CacheBackendException when the server cannot answer
+     */
+    <V> CacheEntry<V> get(String key, EntryCodec<V> codec);
+
+    /**
+     * Reads many entries, in one round trip where the server allows it. Keys with no entry, and keys
+     * whose bytes cannot be decoded, are absent from the result.
+     */
+    <V> Map<String, CacheEntry<V>> getAll(Collection<String> keys, EntryCodec<V> codec);
+
+    /**
+     * Stores an entry for {@code ttl}, replacing any other.
+     *
+     * @throws EntryTooLargeException when the encoded entry exceeds what the server accepts
+     * @throws CacheBackendException when the server cannot store it
+     */
+    <V> void set(String key, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec);
+
+    /** Removes the entry at {@code key}, if any. */
+    void delete(String key);
+
+    /**
+     * Takes the refresh lease of {@code key} for {@code ttl} if nobody holds it: atomically, across
+     * every process sharing this store.
+     *
+     * @return {@code true} if this call took the lease
+     */
+    boolean tryLease(String key, Duration ttl);
+
+    /** Gives the refresh lease of {@code key} back before its time to live ends. */
+    void releaseLease(String key);
+
+    /** A short description for logs and errors, such as {@code redis://cache-1:6379/0}; never credentials. */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * The largest encoded entry this backend accepts, in bytes, or {@code -1} when there is no known
+     * limit. Used to name the limit in errors.
+     */
+    default long maxEntryBytes() {
+        return -1;
+    }
+
+    /** Releases connections and threads. Idempotent. */
+    @Override
+    default void close() {
+    }
+}

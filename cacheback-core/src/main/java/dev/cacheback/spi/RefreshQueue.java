@@ -1,0 +1,75 @@
+package dev.cacheback.spi;
+
+import dev.cacheback.TaskOptions;
+import dev.cacheback.internal.InProcessRefreshQueue;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Carries refresh tasks from where a stale entry was found to a worker that refreshes it.
+ *
+ * <p>{@link #enqueue} is called in the thread of a user's {@code get}: it must return quickly and
+ * never wait on a full queue. It returns {@code false} when it drops the task on purpose (the same
+ * key is already waiting, the queue is full) and throws {@link RefreshQueueException} when it cannot
+ * take the task (the broker is down, the publish was not confirmed in time); the engine then
+ * refreshes synchronously (DESIGN.md S11).
+ *
+ * <p>Workers receive tasks through the {@link TaskHandler} of the {@link QueueContext} given to
+ * {@link #open}; whether a queue consumes in this process is the queue's own setting (the in-process
+ * queue always does; broker queues when configured as workers). Implementations are thread-safe.
+ */
+public interface RefreshQueue extends AutoCloseable {
+
+    /**
+     * A queue whose worker is {@code executor}, in this process, holding at most 10,000 waiting
+     * tasks. The executor is not shut down by {@link #close()}: its owner does that.
+     */
+    static RefreshQueue inProcess(Executor executor) {
+        return new InProcessRefreshQueue(executor, 10_000, false);
+    }
+
+    /**
+     * A queue whose worker is {@code executor}, in this process.
+     *
+     * @param capacity the most tasks waiting at once; past it, new tasks are dropped and counted
+     */
+    static RefreshQueue inProcess(Executor executor, int capacity) {
+        return new InProcessRefreshQueue(executor, capacity, false);
+    }
+
+    /**
+     * Called once by the runtime that owns this queue, before any other method.
+     *
+     * @throws IllegalStateException if the queue is already opened by a runtime
+     */
+    void open(QueueContext context);
+
+    /**
+     * Hands a task to the queue.
+     *
+     * @return {@code true} if the task was taken, {@code false} if it was dropped on purpose (reported
+     *     to the context's listener with the reason)
+     * @throws RefreshQueueException when the queue cannot take the task
+     */
+    boolean enqueue(RefreshTask task);
+
+    /**
+     * Checks that this queue honours every option set in {@code options}.
+     *
+     * @throws IllegalArgumentException naming each option this queue does not honour, and those it does
+     */
+    void validate(TaskOptions options);
+
+    /** A short description for logs, such as {@code in-process} or {@code amqp://mq:5672/}; never credentials. */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * Stops taking tasks and stops this queue's workers: tasks being refreshed finish (within a bounded
+     * wait), tasks not started are returned to the broker or, in process, dropped and counted.
+     * Idempotent.
+     */
+    @Override
+    void close();
+}

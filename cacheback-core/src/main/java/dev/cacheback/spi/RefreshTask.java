@@ -1,0 +1,109 @@
+package dev.cacheback.spi;
+
+import dev.cacheback.TaskOptions;
+import dev.cacheback.internal.TaskEnvelope;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One request to refresh one key: everything a worker in any process needs to rebuild the job's call.
+ *
+ * <p>A task names its job (looked up among the worker's registered jobs, never loaded as a class),
+ * carries the arguments encoded by the runtime's {@link Codec}, the job's {@link #init() init
+ * values} (what the seed passed as a job's constructor arguments) and the job's task options.
+ * {@link #toBytes()} and {@link #fromBytes(byte[])} give the wire form broker queues use: a small
+ * JSON document without type information.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class RefreshTask {
+
+    private final String jobName;
+    private final String key;
+    private final byte[] args;
+    private final Map<String, String> init;
+    private final TaskOptions options;
+    private final Instant createdAt;
+
+    /**
+     * @param jobName   the registered name of the job
+     * @param key       the cache key being refreshed (for logs and de-duplication)
+     * @param args      the encoded arguments
+     * @param init      the job's init values, empty for most jobs
+     * @param options   the job's task options
+     * @param createdAt when the task was made, by the producing runtime's clock
+     */
+    public RefreshTask(String jobName, String key, byte[] args, Map<String, String> init,
+                       TaskOptions options, Instant createdAt) {
+        this.jobName = Objects.requireNonNull(jobName, "jobName");
+        this.key = Objects.requireNonNull(key, "key");
+        this.args = Objects.requireNonNull(args, "args").clone();
+        this.init = Map.copyOf(Objects.requireNonNull(init, "init"));
+        this.options = Objects.requireNonNull(options, "options");
+        this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    /**
+     * Reads a task from its wire form.
+     *
+     * @throws MalformedTaskException when the bytes are not a task of a version this library reads
+     */
+    public static RefreshTask fromBytes(byte[] bytes) {
+        return TaskEnvelope.decode(bytes);
+    }
+
+    /** The wire form: UTF-8 JSON, about 200 bytes plus the arguments. */
+    public byte[] toBytes() {
+        return TaskEnvelope.encode(this);
+    }
+
+    public String jobName() {
+        return jobName;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** A copy of the encoded arguments. */
+    public byte[] args() {
+        return args.clone();
+    }
+
+    public Map<String, String> init() {
+        return init;
+    }
+
+    public TaskOptions options() {
+        return options;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /** Whether the task's expiration option has passed at {@code now}. Tasks without one never expire. */
+    public boolean isExpired(Instant now) {
+        return options.expiration() != null && now.isAfter(createdAt.plus(options.expiration()));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RefreshTask t && jobName.equals(t.jobName) && key.equals(t.key)
+                && Arrays.equals(args, t.args) && init.equals(t.init) && options.equals(t.options)
+                && createdAt.equals(t.createdAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(jobName, key, Arrays.hashCode(args), init, options, createdAt);
+    }
+
+    @Override
+    public String toString() {
+        return "RefreshTask[job=" + jobName + ", key=" + key + ", createdAt=" + createdAt + "]";
+    }
+}

@@ -1,0 +1,307 @@
+package dev.cacheback.test;
+
+import dev.cacheback.CacheEntry;
+import dev.cacheback.CacheStatus;
+import dev.cacheback.Cacheback;
+import dev.cacheback.JobSettings;
+import dev.cacheback.internal.EntryBytes;
+import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.Codec;
+import dev.cacheback.spi.CorruptEntryException;
+import dev.cacheback.spi.EntryCodec;
+import dev.cacheback.spi.Keys;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The contract every {@link CacheBackend} passes against its real server: the SPI operations, and
+ * the job semantics (DESIGN.md S1–S10, the lease, the stampede) on top of it.
+ *
+ * <p>Extend it, implement {@link #newBackend()} (a fresh, unopened backend on the real server), and
+ * override {@link #writeForeignBytes} where the backend can store raw bytes. Time: entry expiry is
+ * an instant on the {@link TestClock}, so tests move the clock; only the server's own time to live
+ * ({@link #waitForServerTtl}) needs real time to pass, polled with Awaitility unless
+ * {@link #serverTimeFollowsClock()}.
+ */
+public abstract class CacheBackendContract {
+
+    protected final TestClock clock = new TestClock(Instant.now());
+    protected final ManualRefreshQueue queue = new ManualRefreshQueue();
+    protected final RecordingListener events = new RecordingListener();
+    protected final String prefix = TestServers.uniquePrefix("contract");
+    protected CacheBackend backend;
+    protected Cacheback cacheback;
+    protected EntryCodec<Item> codec;
+
+    /** A value with some shape: nested list, instant, nullable field. */
+    public record Item(String name, List<Integer> numbers, Instant at, String note) {
+    }
+
+    /** A fresh, unopened backend on the real server. */
+    protected abstract CacheBackend newBackend();
+
+    /** Stores {@code bytes} at {@code key} bypassing the codec; abort (skip) if the backend cannot. */
+    protected void writeForeignBytes(String key, byte[] bytes) {
+        Assumptions.abort(getClass().getSimpleName() + " cannot write raw bytes");
+    }
+
+    /** Whether the server's time to live follows the runtime clock (in-memory) rather than real time. */
+    protected boolean serverTimeFollowsClock() {
+        return false;
+    }
+
+    /** Lets {@code ttl} of server time pass: moves the clock, or polls until {@code gone} holds. */
+    protected void waitForServerTtl(Duration ttl, java.util.concurrent.Callable<Boolean> gone) {
+        if (serverTimeFollowsClock()) {
+            clock.advance(ttl.plusMillis(1));
+        }
+        await().atMost(ttl.plusSeconds(5)).pollInterval(Duration.ofMillis(50)).until(gone);
+    }
+
+    @BeforeEach
+    void openRuntime() {
+        backend = newBackend();
+        cacheback = Cacheback.builder().clock(clock).cache("default", backend).queue(queue).listener(events).build();
+        codec = new EntryBytes<>(Codec.jackson(), Item.class);
+    }
+
+    @AfterEach
+    void closeRuntime() {
+        if (cacheback != null) {
+            cacheback.close();
+        }
+    }
+
+    private String key(String name) {
+        return prefix + ":" + name;
+    }
+
+    private Item item(String name) {
+        return new Item(name, List.of(1, 2, 3), Instant.parse("2031-02-03T04:05:06.123456789Z"), null);
+    }
+
+    private CountingJob job(String name, JobSettings.Builder settings) {
+        return new CountingJob(cacheback, settings.name(prefix + "." + name).build());
+    }
+
+    // ------------------------------------------------------------------ SPI
+
+    @Test
+    void missingKeyReadsAsNull() {
+        assertThat(backend.get(key("missing"), codec)).isNull();
+    }
+
+    @Test
+    void setThenGetReturnsTheSameExpiryAndData() {
+        CacheEntry<Item> entry = new CacheEntry<>(Instant.parse("2030-05-06T07:08:09.987654321Z"), item("a"));
+        backend.set(key("a"), entry, Duration.ofMinutes(5), codec);
+        assertThat(backend.get(key("a"), codec)).isEqualTo(entry);
+    }
+
+    @Test
+    void nullDataRoundTrips() {
+        CacheEntry<Item> entry = new CacheEntry<>(clock.instant(), null);
+        backend.set(key("null"), entry, Duration.ofMinutes(5), codec);
+        assertThat(backend.get(key("null"), codec)).isEqualTo(entry);
+    }
+
+    @Test
+    void setReplacesTheEntry() {
+        backend.set(key("r"), new CacheEntry<>(clock.instant(), item("first")), Duration.ofMinutes(5), codec);
+        backend.set(key("r"), new CacheEntry<>(clock.instant(), item("second")), Duration.ofMinutes(5), codec);
+        assertThat(backend.get(key("r"), codec).data().name()).isEqualTo("second");
+    }
+
+    @Test
+    void deleteRemovesTheEntryAndToleratesMissingKeys() {
+        backend.set(key("d"), new CacheEntry<>(clock.instant(), item("d")), Duration.ofMinutes(5), codec);
+        backend.delete(key("d"));
+        backend.delete(key("never-there"));
+        assertThat(backend.get(key("d"), codec)).isNull();
+    }
+
+    @Test
+    void getAllReturnsExactlyThePresentKeys() {
+        backend.set(key("m1"), new CacheEntry<>(clock.instant(), item("m1")), Duration.ofMinutes(5), codec);
+        backend.set(key("m3"), new CacheEntry<>(clock.instant(), item("m3")), Duration.ofMinutes(5), codec);
+        Map<String, CacheEntry<Item>> found = backend.getAll(List.of(key("m1"), key("m2"), key("m3")), codec);
+        assertThat(found).containsOnlyKeys(key("m1"), key("m3"));
+        assertThat(found.get(key("m3")).data().name()).isEqualTo("m3");
+    }
+
+    @Test
+    void entryDisappearsAfterItsTimeToLive() {
+        backend.set(key("ttl"), new CacheEntry<>(clock.instant(), item("ttl")), Duration.ofSeconds(1), codec);
+        assertThat(backend.get(key("ttl"), codec)).isNotNull();
+        waitForServerTtl(Duration.ofSeconds(1), () -> backend.get(key("ttl"), codec) == null);
+    }
+
+    @Test
+    void leaseIsExclusiveUntilReleased() {
+        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isTrue();
+        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isFalse();
+        backend.releaseLease(key("lease"));
+        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isTrue();
+    }
+
+    @Test
+    void leaseDoesNotTouchTheEntry() {
+        backend.set(key("le"), new CacheEntry<>(clock.instant(), item("le")), Duration.ofMinutes(5), codec);
+        assertThat(backend.tryLease(key("le"), Duration.ofMinutes(1))).isTrue();
+        backend.releaseLease(key("le"));
+        assertThat(backend.get(key("le"), codec).data().name()).isEqualTo("le");
+    }
+
+    @Test
+    void leaseExpiresAfterItsTimeToLive() {
+        assertThat(backend.tryLease(key("lease-ttl"), Duration.ofSeconds(1))).isTrue();
+        waitForServerTtl(Duration.ofSeconds(1), () -> {
+            boolean taken = backend.tryLease(key("lease-ttl"), Duration.ofMinutes(1));
+            return taken;
+        });
+    }
+
+    @Test
+    void exactlyOneOf32ConcurrentCallersTakesTheLease() {
+        List<Boolean> taken = Stampede.run(32, () -> backend.tryLease(key("contended"), Duration.ofMinutes(1)));
+        assertThat(taken).containsOnlyOnce(true);
+    }
+
+    @Test
+    void longestValidKeyWorksForEntriesAndLeases() {
+        String longKey = (prefix + ":").concat("k".repeat(Keys.MAX_KEY_BYTES - prefix.length() - 1));
+        assertThat(longKey).hasSize(Keys.MAX_KEY_BYTES);
+        backend.set(longKey, new CacheEntry<>(clock.instant(), item("long")), Duration.ofMinutes(5), codec);
+        assertThat(backend.get(longKey, codec).data().name()).isEqualTo("long");
+        assertThat(backend.tryLease(longKey, Duration.ofMinutes(1))).isTrue();
+    }
+
+    @Test
+    void largeValueRoundTrips() {
+        List<Integer> many = new ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            many.add(i);
+        }
+        CacheEntry<Item> entry = new CacheEntry<>(clock.instant(), new Item("big", many, clock.instant(), "x".repeat(50_000)));
+        backend.set(key("big"), entry, Duration.ofMinutes(5), codec);
+        assertThat(backend.get(key("big"), codec)).isEqualTo(entry);
+    }
+
+    @Test
+    void foreignBytesAreReportedAsCorruptAndLeftOutOfGetAll() {
+        writeForeignBytes(key("foreign"), "not an entry".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> backend.get(key("foreign"), codec)).isInstanceOf(CorruptEntryException.class)
+                .hasMessageContaining(key("foreign"));
+        assertThat(backend.getAll(List.of(key("foreign")), codec)).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ job semantics on this backend
+
+    @Test
+    void missFetchesAndStoresThenHits() {
+        CountingJob job = job("s1", JobSettings.builder());
+        assertThat(job.get("x")).isEqualTo("x#1");
+        assertThat(job.get("x")).isEqualTo("x#1");
+        assertThat(job.fetches()).isEqualTo(1);
+        assertThat(job.rawGet("x")).get().extracting(CacheEntry::expiry)
+                .isEqualTo(clock.instant().plus(JobSettings.DEFAULT_LIFETIME));
+        assertThat(queue.enqueuedCount()).isZero();
+    }
+
+    @Test
+    void staleEntryIsServedWhileOneRefreshRuns() {
+        CountingJob job = job("s4", JobSettings.builder().lifetime(Duration.ofSeconds(10)));
+        job.get("x");
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(job.get("x")).isEqualTo("x#1");
+        assertThat(job.get("x")).isEqualTo("x#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThat(job.rawGet("x").orElseThrow().expiry()).isEqualTo(clock.instant().plus(JobSettings.DEFAULT_REFRESH_TIMEOUT));
+        assertThat(queue.runPending()).isEqualTo(1);
+        assertThat(job.get("x")).isEqualTo("x#2");
+    }
+
+    @Test
+    void sixtyFourReadersOfAStaleKeyMakeOneTaskAndOneFetch() {
+        CountingJob job = job("stampede", JobSettings.builder().lifetime(Duration.ofSeconds(10)));
+        job.get("hot");
+        clock.advance(Duration.ofSeconds(11));
+        List<String> seen = Stampede.run(64, () -> job.get("hot"));
+        assertThat(seen).containsOnly("hot#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        queue.runPending();
+        assertThat(job.fetches()).isEqualTo(2);
+        assertThat(job.get("hot")).isEqualTo("hot#2");
+    }
+
+    @Test
+    void sixtyFourReadersOfAMissingKeyWithoutFetchOnMissMakeOneTask() {
+        CountingJob job = job("async-miss", JobSettings.builder().fetchOnMiss(false));
+        List<String> seen = Stampede.run(64, () -> job.get("cold"));
+        assertThat(seen).containsOnlyNulls();
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThat(job.fetches()).isZero();
+        queue.runPending();
+        assertThat(job.get("cold")).isEqualTo("cold#1");
+    }
+
+    @Test
+    void invalidateDeleteSetAndRawGetFollowTheSeed() {
+        CountingJob job = job("ops", JobSettings.builder());
+        job.invalidate("none");
+        assertThat(queue.enqueuedCount()).isZero();
+        job.set("k", "given");
+        assertThat(job.get("k")).isEqualTo("given");
+        job.invalidate("k");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThat(job.rawGet("k").orElseThrow().expiry()).isEqualTo(clock.instant().plus(JobSettings.DEFAULT_REFRESH_TIMEOUT));
+        queue.runPending();
+        assertThat(job.get("k")).isEqualTo("k#1");
+        job.delete("k");
+        assertThat(job.rawGet("k")).isEmpty();
+    }
+
+    @Test
+    void corruptBytesAtAJobKeyReadAsAMissAndAreOverwritten() {
+        CountingJob job = job("corrupt", JobSettings.builder());
+        writeForeignBytes(job.key("c"), new byte[]{1, 2, 3, 4});
+        assertThat(job.get("c")).isEqualTo("c#1");
+        assertThat(events.count("corrupt")).isEqualTo(1);
+        assertThat(job.rawGet("c").orElseThrow().data()).isEqualTo("c#1");
+    }
+
+    @Test
+    void processResultSeesTheStatusOfEachPath() {
+        AtomicReference<CacheStatus> last = new AtomicReference<>();
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".status")
+                .lifetime(Duration.ofSeconds(10)).build()) {
+            @Override
+            protected String processResult(String result, String args, CacheStatus status, Boolean syncFetch) {
+                last.set(status);
+                return result;
+            }
+        };
+        job.get("p");
+        assertThat(last.get()).isEqualTo(CacheStatus.MISS);
+        job.get("p");
+        assertThat(last.get()).isEqualTo(CacheStatus.HIT);
+        clock.advance(Duration.ofSeconds(11));
+        job.get("p");
+        assertThat(last.get()).isEqualTo(CacheStatus.STALE);
+        assertThat(Set.of(events.count("miss.sync"), events.count("hit"), events.count("stale.async"))).containsOnly(1L);
+    }
+}
