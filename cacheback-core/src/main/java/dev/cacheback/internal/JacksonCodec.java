@@ -20,6 +20,9 @@ public final class JacksonCodec implements Codec {
     private static final JacksonCodec DEFAULTS = new JacksonCodec(JsonMapper.builder()
             .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            // an argument with no visible properties would encode as {} and share one key with every
+            // other such argument: refuse it instead (Jackson 3 no longer does by default)
+            .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build());
 
     private final JsonMapper mapper;

@@ -1,0 +1,35 @@
+package dev.cacheback;
+
+import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.test.CacheBackendContract;
+import org.junit.jupiter.api.Nested;
+
+/** The backend contract on the in-memory backend, in both storage modes. */
+class InMemoryBackendContractTest {
+
+    @Nested
+    class SharingReferences extends CacheBackendContract {
+        @Override
+        protected CacheBackend newBackend() {
+            return CacheBackend.inMemory();
+        }
+
+        @Override
+        protected boolean serverTimeFollowsClock() {
+            return true;
+        }
+    }
+
+    @Nested
+    class StoringCopies extends CacheBackendContract {
+        @Override
+        protected CacheBackend newBackend() {
+            return CacheBackend.inMemory(1_000, true);
+        }
+
+        @Override
+        protected boolean serverTimeFollowsClock() {
+            return true;
+        }
+    }
+}
