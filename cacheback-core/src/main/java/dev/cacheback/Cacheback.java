@@ -2,6 +2,7 @@ package dev.cacheback;
 
 import dev.cacheback.internal.ErrorLog;
 import dev.cacheback.internal.InProcessRefreshQueue;
+import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.SafeListener;
 import dev.cacheback.internal.SingleFlight;
 import dev.cacheback.spi.BackendContext;
@@ -65,6 +66,7 @@ public final class Cacheback implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final ConcurrentHashMap<String, Job<?, ?>> jobs = new ConcurrentHashMap<>();
     private final SingleFlight singleFlight = new SingleFlight();
+    private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
     private final Map<CacheBackend, AtomicBoolean> failing = new IdentityHashMap<>();
     private final Map<CacheBackend, String> aliasOf = new IdentityHashMap<>();
@@ -285,6 +287,11 @@ public final class Cacheback implements AutoCloseable {
             throw new IllegalStateException("This Cacheback runtime is closed");
         }
         jobs.put(job.name(), job);
+    }
+
+    /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
+    KeyMemo keyMemo(String name) {
+        return keyMemos.computeIfAbsent(name, n -> new KeyMemo());
     }
 
     SingleFlight singleFlight() {

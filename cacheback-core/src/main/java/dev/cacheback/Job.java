@@ -2,6 +2,7 @@ package dev.cacheback;
 
 import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.internal.KeyHasher;
+import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.TypeResolver;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.CodecException;
@@ -69,6 +70,7 @@ public abstract class Job<K, V> {
     private final boolean noArgs;
     private final boolean customKey;
     private final EntryBytes<V> entryCodec;
+    private final KeyMemo keyMemo;
     private volatile CacheBackend backend;
     private volatile boolean optionsChecked;
 
@@ -111,6 +113,7 @@ public abstract class Job<K, V> {
         this.noArgs = this.argType == Void.class;
         this.name = settings.name().orElseGet(() -> validateName(getClass().getName()));
         this.customKey = TypeResolver.overridesKey(getClass());
+        this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
         if (settings.cacheAlias() != null) {
             cacheback.cache(settings.cacheAlias());
@@ -338,6 +341,15 @@ public abstract class Job<K, V> {
     public String key(K args) {
         if (noArgs) {
             return name;
+        }
+        KeyMemo memo = keyMemo;
+        if (memo != null && KeyMemo.memoizable(args)) {
+            String key = memo.get(args);
+            if (key == null) {
+                key = KeyHasher.key(name, encodeArgs(args));
+                memo.put(args, key);
+            }
+            return key;
         }
         return KeyHasher.key(name, encodeArgs(args));
     }

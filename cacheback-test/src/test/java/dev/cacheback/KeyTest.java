@@ -81,6 +81,17 @@ class KeyTest {
     }
 
     @Test
+    void rememberedKeysAreTheComputedOnesEvenWhenSlotsCollide() {
+        CountingJob job = job("memo");
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 3000; i++) {
+                assertThat(job.key("k" + i)).isEqualTo("memo:" + sha256Prefix("\"k" + i + "\""));
+            }
+        }
+        assertThat(job("memo").key("42")).isNotEqualTo(job("other").key("42"));
+    }
+
+    @Test
     void differentJobsNeverShareKeys() {
         assertThat(job("a").key("x")).isNotEqualTo(job("b").key("x"));
     }
