@@ -561,15 +561,16 @@ public abstract class Job<K, V> {
     final TaskResult runTask(RefreshTask task) {
         Job<K, V> target;
         K args;
+        String key;
         try {
             target = Objects.requireNonNull(forTask(task.init()), "forTask returned null");
             args = target.decodeArgs(task.args());
+            key = target.keyFor(args);
         } catch (RuntimeException e) {
             String reason = "Task for job " + name + " key " + task.key() + " cannot be run: " + e.getMessage();
             log.error(reason, e);
             return TaskResult.rejected(reason, e);
         }
-        String key = target.keyFor(args);
         if (!key.equals(task.key())) {
             log.warn("Task for job {} was made for key {} but its arguments give key {} here: "
                     + "are producer and worker running different versions?", name, task.key(), key);

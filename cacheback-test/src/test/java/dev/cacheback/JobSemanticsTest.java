@@ -309,6 +309,24 @@ class JobSemanticsTest {
     }
 
     @Test
+    void s12ATaskWhoseArgumentsTheJobRefusesIsRejectedNotThrown() {
+        CountingJob strict = new CountingJob(cacheback, JobSettings.builder().name("strict").build()) {
+            @Override
+            public String key(String args) {
+                if (args.isEmpty()) {
+                    throw new IllegalArgumentException("empty argument");
+                }
+                return "strict:" + args;
+            }
+        };
+        var task = new dev.cacheback.spi.RefreshTask(strict.name(), "strict:", "\"\"".getBytes(), java.util.Map.of(),
+                TaskOptions.none(), clock.instant());
+        TaskResult result = cacheback.runTask(task);
+        assertThat(result.outcome()).isEqualTo(TaskResult.Outcome.REJECTED);
+        assertThat(result.reason()).contains("empty argument");
+    }
+
+    @Test
     void s14CacheAliasSelectsANamedCacheAndUnsetMeansTheDefault() {
         CacheBackend other = CacheBackend.inMemory();
         try (Cacheback two = Cacheback.builder().clock(clock).queue(new ManualRefreshQueue())
