@@ -493,7 +493,7 @@ public abstract class Job<K, V> {
      */
     private V loadShared(CacheBackend cache, String key, K args) {
         return cacheback.singleFlight().run(cacheback.flightKey(cache, key), () -> {
-            CacheEntry<V> entry = read(cache, key);
+            CacheEntry<V> entry = reread(cache, key);
             if (entry != null && now().isBefore(entry.expiry())) {
                 return entry.data();
             }
@@ -665,6 +665,18 @@ public abstract class Job<K, V> {
             return entry;
         } catch (CorruptEntryException e) {
             corrupt(key, e);
+            return null;
+        } catch (RuntimeException e) {
+            cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
+            return null;
+        }
+    }
+
+    /** A second read on the same call path: unreadable bytes were already reported by the first. */
+    private CacheEntry<V> reread(CacheBackend cache, String key) {
+        try {
+            return cache.get(key, entryCodec);
+        } catch (CorruptEntryException e) {
             return null;
         } catch (RuntimeException e) {
             cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
