@@ -99,9 +99,12 @@ public final class JvmProcess implements AutoCloseable {
         }
     }
 
-    /** Asks the process to stop (SIGTERM: shutdown hooks run). */
+    /**
+     * Asks the process to stop (SIGTERM: shutdown hooks run). Signals through the process handle, so
+     * what the process prints while shutting down is still read.
+     */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     public boolean isAlive() {
