@@ -153,15 +153,14 @@ public abstract class Job<K, V> {
         if (entry == null) {
             return miss(cache, key, args);
         }
-        Instant now = now();
-        if (now.isBefore(entry.expiry())) {
+        if (isFresh(entry)) {
             cacheback.listener().onHit(name, key);
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
             }
             return processResult(entry.data(), args, CacheStatus.HIT, null);
         }
-        Duration delta = Duration.between(entry.expiry(), now);
+        Duration delta = Duration.between(entry.expiry(), now());
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
             cacheback.listener().onStale(name, key, true);
@@ -472,6 +471,25 @@ public abstract class Job<K, V> {
 
     // ------------------------------------------------------------------ engine
 
+    /**
+     * {@code now < expiry}, without allocating on the hit path: compares epoch milliseconds, and the
+     * full instants only when both fall in the same millisecond.
+     */
+    private boolean isFresh(CacheEntry<V> entry) {
+        Instant expiry = entry.expiry();
+        long nowMillis = cacheback.clock().millis();
+        long expiryMillis;
+        try {
+            expiryMillis = expiry.toEpochMilli();
+        } catch (ArithmeticException farFuture) {
+            return expiry.getEpochSecond() > 0;
+        }
+        if (nowMillis != expiryMillis) {
+            return nowMillis < expiryMillis;
+        }
+        return now().isBefore(expiry);
+    }
+
     private V miss(CacheBackend cache, String key, K args) {
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
@@ -494,7 +512,7 @@ public abstract class Job<K, V> {
     private V loadShared(CacheBackend cache, String key, K args) {
         return cacheback.singleFlight().run(cacheback.flightKey(cache, key), () -> {
             CacheEntry<V> entry = reread(cache, key);
-            if (entry != null && now().isBefore(entry.expiry())) {
+            if (entry != null && isFresh(entry)) {
                 return entry.data();
             }
             return refreshInto(cache, key, args, true);
@@ -521,7 +539,7 @@ public abstract class Job<K, V> {
         }
         if (onlyIfStillStale) {
             CacheEntry<V> current = read(cache, key);
-            if (current != null && now().isBefore(current.expiry())) {
+            if (current != null && isFresh(current)) {
                 releaseLease(cache, key);
                 cacheback.listener().onRefreshDeduplicated(name, key);
                 return;

@@ -112,6 +112,19 @@ class JobSemanticsTest {
     }
 
     @Test
+    void s3AndS4TheBoundaryIsExactToTheNanosecond() {
+        clock.set(Instant.parse("2030-01-01T00:00:00.000000500Z"));
+        RecordingJob job = job(JobSettings.builder());
+        job.get("a");
+        clock.advance(Duration.ofSeconds(600).minusNanos(1));
+        job.get("a");
+        assertThat(job.last().status).isEqualTo(CacheStatus.HIT);
+        clock.advance(Duration.ofNanos(1));
+        job.get("a");
+        assertThat(job.last().status).isEqualTo(CacheStatus.STALE);
+    }
+
+    @Test
     void s4StaleDataIsServedReStoredUntilTheTimeoutAndOneTaskIsEnqueued() {
         RecordingJob job = job(JobSettings.builder());
         job.get("a");
