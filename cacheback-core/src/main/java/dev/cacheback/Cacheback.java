@@ -98,34 +98,53 @@ public final class Cacheback implements AutoCloseable {
         caches.forEach((alias, backend) -> {
             failing.put(backend, new AtomicBoolean());
             aliasOf.put(backend, alias);
-            backend.open(new BackendContext() {
+        });
+        openPlugins();
+    }
+
+    /** Opens the caches, then the queue; if one refuses, closes what was opened and the runtime's pool. */
+    private void openPlugins() {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            caches.forEach((alias, backend) -> {
+                backend.open(new BackendContext() {
+                    @Override
+                    public String alias() {
+                        return alias;
+                    }
+
+                    @Override
+                    public Clock clock() {
+                        return clock;
+                    }
+                });
+                opened.add(backend);
+            });
+            queue.open(new QueueContext() {
                 @Override
-                public String alias() {
-                    return alias;
+                public TaskHandler handler() {
+                    return Cacheback.this::runTask;
                 }
 
                 @Override
                 public Clock clock() {
                     return clock;
                 }
+
+                @Override
+                public CachebackListener listener() {
+                    return listener;
+                }
             });
-        });
-        queue.open(new QueueContext() {
-            @Override
-            public TaskHandler handler() {
-                return Cacheback.this::runTask;
+        } catch (RuntimeException e) {
+            List<RuntimeException> ignored = new ArrayList<>();
+            opened.forEach(c -> closeQuietly(c, ignored));
+            ignored.forEach(e::addSuppressed);
+            if (ownedExecutor != null) {
+                ownedExecutor.shutdownNow();
             }
-
-            @Override
-            public Clock clock() {
-                return clock;
-            }
-
-            @Override
-            public CachebackListener listener() {
-                return listener;
-            }
-        });
+            throw e;
+        }
     }
 
     /** A builder; every option has a default, so {@code Cacheback.builder().build()} is a working runtime. */

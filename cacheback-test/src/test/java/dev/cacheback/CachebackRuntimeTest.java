@@ -44,6 +44,48 @@ class CachebackRuntimeTest {
     }
 
     @Test
+    void aRuntimeThatCannotOpenItsPluginsLeavesNoThreadsBehind() {
+        CacheBackend first = CacheBackend.inMemory();
+        CacheBackend refusing = new CacheBackend() {
+            @Override
+            public void open(dev.cacheback.spi.BackendContext context) {
+                throw new IllegalStateException("cannot connect");
+            }
+
+            @Override
+            public <V> CacheEntry<V> get(String key, dev.cacheback.spi.EntryCodec<V> codec) {
+                return null;
+            }
+
+            @Override
+            public <V> Map<String, CacheEntry<V>> getAll(java.util.Collection<String> keys, dev.cacheback.spi.EntryCodec<V> codec) {
+                return Map.of();
+            }
+
+            @Override
+            public <V> void set(String key, CacheEntry<V> entry, Duration ttl, dev.cacheback.spi.EntryCodec<V> codec) {
+            }
+
+            @Override
+            public void delete(String key) {
+            }
+
+            @Override
+            public boolean tryLease(String key, Duration ttl) {
+                return true;
+            }
+
+            @Override
+            public void releaseLease(String key) {
+            }
+        };
+        long before = threadsNamed("cacheback-refresh-");
+        assertThatThrownBy(() -> Cacheback.builder().cache("default", first).cache("second", refusing).build())
+                .hasMessage("cannot connect");
+        await().atMost(Duration.ofSeconds(5)).until(() -> threadsNamed("cacheback-refresh-") == before);
+    }
+
+    @Test
     void invalidSettingsAreRefusedWithTheirName() {
         assertThatThrownBy(() -> JobSettings.builder().lifetime(Duration.ZERO)).hasMessageContaining("lifetime must be positive");
         assertThatThrownBy(() -> JobSettings.builder().refreshTimeout(Duration.ofSeconds(-1))).hasMessageContaining("refreshTimeout");

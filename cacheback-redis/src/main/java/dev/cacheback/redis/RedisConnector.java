@@ -1,0 +1,254 @@
+package dev.cacheback.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One Lettuce client (standalone or Redis Cluster) and its shared, thread-safe connection, with the
+ * options every Cacheback connection uses: commands are rejected at once while disconnected (never
+ * queued until Redis returns), each command waits at most the command timeout, and the client
+ * reconnects by itself.
+ *
+ * <p>The shared connection is made asynchronously: while it is being made, or after an attempt
+ * failed, {@link #commands()} throws at once (and a failed attempt is retried by the next call), so a
+ * Redis that is down at startup never blocks callers.
+ */
+final class RedisConnector implements AutoCloseable {
+
+    /** A connection and its synchronous commands, the same interface for standalone and cluster. */
+    record Link(StatefulConnection<byte[], byte[]> connection, RedisClusterCommands<byte[], byte[]> commands) {
+    }
+
+    private final RedisURI uri;
+    private final boolean cluster;
+    private final Duration commandTimeout;
+    private final String description;
+    private final RedisClient client;
+    private final RedisClusterClient clusterClient;
+    private final AtomicReference<CompletableFuture<Link>> shared = new AtomicReference<>();
+    private volatile boolean closed;
+
+    RedisConnector(String uriText, boolean cluster, Duration commandTimeout, Duration connectTimeout) {
+        this.uri = parse(uriText);
+        this.cluster = cluster;
+        this.commandTimeout = commandTimeout;
+        this.description = describe(uri, cluster);
+        uri.setTimeout(commandTimeout);
+        SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
+        if (cluster) {
+            this.client = null;
+            this.clusterClient = RedisClusterClient.create(uri);
+            clusterClient.setOptions(ClusterClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .autoReconnect(true)
+                    .socketOptions(socket)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(Duration.ofMinutes(1)).build()) // adaptive triggers are on by default
+                    .build());
+        } else {
+            this.clusterClient = null;
+            this.client = RedisClient.create();
+            client.setOptions(ClientOptions.builder()
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .autoReconnect(true)
+                    .socketOptions(socket)
+                    .build());
+        }
+    }
+
+    /**
+     * Parses a {@code redis://} or {@code rediss://} URI.
+     *
+     * @throws IllegalArgumentException naming the accepted forms
+     */
+    static RedisURI parse(String uriText) {
+        Objects.requireNonNull(uriText, "uri");
+        if (!uriText.startsWith("redis://") && !uriText.startsWith("rediss://")) {
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\"; expected "
+                    + "redis://[:password@]host[:port][/database] or rediss://… for TLS");
+        }
+        try {
+            return RedisURI.create(uriText);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code redis://host:port/db} (or {@code redis-cluster://…}): never credentials. */
+    static String describe(RedisURI uri, boolean cluster) {
+        String scheme = (cluster ? "redis-cluster" : "redis") + (uri.isSsl() ? "s" : "");
+        return scheme + "://" + uri.getHost() + ":" + uri.getPort() + (cluster ? "" : "/" + uri.getDatabase());
+    }
+
+    /** Strips any user information from a URI-like text, for error messages. */
+    static String redact(String text) {
+        int scheme = text.indexOf("://");
+        int at = text.lastIndexOf('@');
+        if (scheme >= 0 && at > scheme) {
+            return text.substring(0, scheme + 3) + "***@" + text.substring(at + 1);
+        }
+        return text;
+    }
+
+    String description() {
+        return description;
+    }
+
+    Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /**
+     * Starts connecting the shared connection and waits up to {@code wait} for it; never throws for an
+     * unreachable server (the next {@link #commands()} retries).
+     */
+    void start(Duration wait) {
+        CompletableFuture<Link> attempt = attempt();
+        try {
+            attempt.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // reported by the first command
+        }
+    }
+
+    /**
+     * The shared connection's commands.
+     *
+     * @throws RedisUnavailableException at once while the connection is not made (yet)
+     */
+    RedisClusterCommands<byte[], byte[]> commands() {
+        CompletableFuture<Link> current = shared.get();
+        if (current == null || (current.isDone() && current.isCompletedExceptionally())) {
+            current = attempt();
+        }
+        if (!current.isDone()) {
+            throw new RedisUnavailableException("Not connected to " + description + " yet (connecting)", null);
+        }
+        try {
+            return current.join().commands();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new RedisUnavailableException("Cannot connect to " + description + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    private CompletableFuture<Link> attempt() {
+        while (true) {
+            CompletableFuture<Link> current = shared.get();
+            if (closed) {
+                throw new RedisUnavailableException("The connection to " + description + " is closed", null);
+            }
+            if (current != null && !(current.isDone() && current.isCompletedExceptionally())) {
+                return current;
+            }
+            CompletableFuture<Link> next = new CompletableFuture<>();
+            if (shared.compareAndSet(current, next)) {
+                connectAsync().whenComplete((link, failure) -> {
+                    if (failure != null) {
+                        next.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure);
+                    } else if (closed) {
+                        link.connection().closeAsync();
+                        next.completeExceptionally(new RedisUnavailableException("closed", null));
+                    } else {
+                        next.complete(link);
+                    }
+                });
+                return next;
+            }
+        }
+    }
+
+    private CompletableFuture<Link> connectAsync() {
+        try {
+            if (cluster) {
+                // the cluster client's connectAsync needs partitions loaded first: connect synchronously,
+                // on a thread of its own, so callers still never wait for a connection
+                CompletableFuture<Link> future = new CompletableFuture<>();
+                Thread connecting = new Thread(() -> {
+                    try {
+                        StatefulRedisClusterConnection<byte[], byte[]> c = clusterClient.connect(ByteArrayCodec.INSTANCE);
+                        future.complete(new Link(c, c.sync()));
+                    } catch (RuntimeException e) {
+                        future.completeExceptionally(e);
+                    }
+                }, "cacheback-redis-connect");
+                connecting.setDaemon(true);
+                connecting.start();
+                return future;
+            }
+            return client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture()
+                    .thenApply(c -> new Link(c, c.sync()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A new connection of its own (for blocking stream reads), made synchronously, whose commands
+     * wait at most {@code timeout}. The caller closes it.
+     */
+    Link dedicated(Duration timeout) {
+        if (closed) {
+            throw new RedisUnavailableException("The connection to " + description + " is closed", null);
+        }
+        if (cluster) {
+            StatefulRedisClusterConnection<byte[], byte[]> c = clusterClient.connect(ByteArrayCodec.INSTANCE);
+            c.setTimeout(timeout);
+            return new Link(c, c.sync());
+        }
+        StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE, uri);
+        c.setTimeout(timeout);
+        return new Link(c, c.sync());
+    }
+
+    /** Closes the shared connection and shuts the client (and its threads) down. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CompletableFuture<Link> current = shared.get();
+        if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
+            try {
+                current.join().connection().close();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+        if (cluster) {
+            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } else {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /** The shared connection is not made (yet), or is closed. */
+    static final class RedisUnavailableException extends RuntimeException {
+        RedisUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
