@@ -1,0 +1,168 @@
+package dev.cacheback.sandbox;
+
+import dev.cacheback.test.TestServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Drives the sandbox's page in a real headless Chromium (Debian's chromium and chromium-driver; no
+ * browser download). Timing is asserted on what the page reports (its status and the source's fetch
+ * time), never on wall-clock durations measured here.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"sandbox.lifetime=3s", "sandbox.fetch-delay=1500ms", "spring.main.banner-mode=off"})
+class SandboxBrowserTest {
+
+    private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_BINARY", "/usr/bin/chromium");
+    private static final String CHROMEDRIVER = System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver");
+
+    /** Selenium logs through java.util.logging; held so that its level sticks. */
+    private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
+    private static WebDriver browser;
+    private static Path profile;
+
+    @LocalServerPort
+    int port;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        boolean present = new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
+        if (!present) {
+            String message = "SandboxBrowserTest needs " + CHROMIUM + " and " + CHROMEDRIVER
+                    + " (apt-get install chromium chromium-driver; .ci/run installs them)";
+            if (TestServers.inCi()) {
+                throw new IllegalStateException(message);
+            }
+            System.err.println("SKIPPED: " + message);
+            assumeTrue(false, message);
+        }
+        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);  // not the "no CDP for this version" warnings
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
+        System.setProperty("SE_OFFLINE", "true");           // never let Selenium Manager download anything
+        profile = Files.createTempDirectory("sandbox-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stopBrowser() throws IOException {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
+
+    /** What the page reported for one request. */
+    record Reading(String status, long requestMillis, int version, long fetchMillis) {
+    }
+
+    private Reading read() {
+        return new Reading(text("status"), Long.parseLong(text("request-ms")), Integer.parseInt(text("version")),
+                Long.parseLong(text("fetch-ms")));
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText().trim();
+    }
+
+    /** Clicks a form's button and waits for the page the post redirects to. */
+    private Reading submit(String button) {
+        WebElement before = browser.findElement(By.id("status"));
+        browser.findElement(By.id(button)).click();
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(ExpectedConditions.stalenessOf(before));
+        wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState"))
+                && !d.findElements(By.id("status")).isEmpty());
+        return read();
+    }
+
+    private Reading open(String path) {
+        browser.get("http://localhost:" + port + path);
+        return read();
+    }
+
+    @Test
+    void throughTheJob() {
+        scenario("/?symbol=JOB");
+    }
+
+    @Test
+    void throughTheAnnotatedMethod() {
+        scenario("/method?symbol=METH");
+    }
+
+    private void scenario(String path) {
+        // first load: a miss, fetched while the request waited on the 1.5 s source
+        Reading first = open(path);
+        assertThat(first.status()).isEqualTo("MISS");
+        assertThat(first.version()).isEqualTo(1);
+        assertThat(first.fetchMillis()).isGreaterThanOrEqualTo(1000);
+        assertThat(first.requestMillis()).isGreaterThanOrEqualTo(1000);
+
+        // reload: a hit on the same data
+        Reading second = open(path);
+        assertThat(second.status()).isEqualTo("HIT");
+        assertThat(second.version()).isEqualTo(1);
+
+        // after the 3 s lifetime: the old data, served stale at once (no fetch in the request)
+        Reading stale = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> open(path), r -> !r.status().equals("HIT"));
+        assertThat(stale.status()).isEqualTo("STALE");
+        assertThat(stale.version()).isEqualTo(1);
+
+        // then the worker's refresh: fresh data, as a hit
+        Reading fresh = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> open(path), r -> r.version() == 2);
+        assertThat(fresh.status()).isEqualTo("HIT");
+
+        // invalidate: the page keeps answering from the cache while a refresh brings version 3
+        Reading invalidated = submit("invalidate");
+        assertThat(invalidated.status()).isEqualTo("HIT");
+        assertThat(invalidated.version()).isEqualTo(2);
+        Reading refreshed = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> open(path), r -> r.version() == 3);
+        assertThat(refreshed.status()).isEqualTo("HIT");
+
+        // delete: the next read is a slow miss again
+        Reading afterDelete = submit("delete");
+        assertThat(afterDelete.status()).isEqualTo("MISS");
+        assertThat(afterDelete.version()).isEqualTo(4);
+        assertThat(afterDelete.fetchMillis()).isGreaterThanOrEqualTo(1000);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.cacheback.spring;
+
+import dev.cacheback.CachebackListener;
+import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.Codec;
+import dev.cacheback.spi.RefreshQueue;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds the Cacheback runtime from {@code cacheback.*} properties, makes it the default, and closes
+ * it when the context closes; backs off when the application defines its own
+ * {@link dev.cacheback.Cacheback} bean. Redis, memcached and RabbitMQ are only touched when their
+ * modules are on the classpath. Also proxies {@link Cacheback @Cacheback} methods and, with
+ * Micrometer, records metrics.
+ */
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnClass(dev.cacheback.Cacheback.class)
+@ConditionalOnBooleanProperty(name = "cacheback.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(CachebackProperties.class)
+@Import({CachebackRedisConfiguration.class, CachebackMemcachedConfiguration.class, CachebackRabbitConfiguration.class})
+public class CachebackAutoConfiguration {
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    QueueHealthTracker cachebackQueueHealthTracker() {
+        return new QueueHealthTracker();
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    WorkerStarter cachebackWorkerStarter() {
+        return new WorkerStarter();
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static CachedMethodRegistry cachebackMethodRegistry() {
+        return new CachedMethodRegistry();
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static CachedMethodPostProcessor cachebackMethodPostProcessor(ObjectProvider<dev.cacheback.Cacheback> cacheback,
+            ObjectProvider<CachedMethodRegistry> registry) {
+        return new CachedMethodPostProcessor(cacheback, registry.getObject());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    CachebackMethods cachebackMethods(CachedMethodRegistry registry) {
+        return new CachebackMethods(registry);
+    }
+
+    /** The runtime, unless the application defines its own. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(dev.cacheback.Cacheback.class)
+    static class RuntimeConfiguration {
+
+        @Bean(destroyMethod = "close")
+        dev.cacheback.Cacheback cacheback(CachebackProperties properties, ObjectProvider<Codec> codec,
+                ObjectProvider<CachebackListener> listeners, ObjectProvider<CachebackBuilderCustomizer> customizers,
+                ObjectProvider<CacheBackendFactory> cacheFactories, ObjectProvider<RefreshQueueFactory> queueFactories,
+                InProcessWorkerPool workerPool) {
+            dev.cacheback.Cacheback.Builder builder = dev.cacheback.Cacheback.builder();
+            List<AutoCloseable> created = new ArrayList<>();
+            try {
+                if (!"default".equals(properties.getDefaultAlias())) {
+                    builder.defaultAlias(properties.getDefaultAlias());
+                }
+                if (!properties.isVerifyWrites()) {
+                    builder.verifyWrites(false);
+                }
+                if (!Duration.ofSeconds(30).equals(properties.getErrorLogInterval())) {
+                    builder.errorLogInterval(properties.getErrorLogInterval());
+                }
+                codec.ifAvailable(builder::codec);
+                if (properties.getCaches().isEmpty()) {
+                    builder.cache(properties.getDefaultAlias(), CacheBackend.inMemory());
+                }
+                properties.getCaches().forEach((alias, cache) -> {
+                    CacheBackend backend = cache(alias, cache, cacheFactories);
+                    created.add(backend);
+                    builder.cache(alias, backend);
+                });
+                RefreshQueue queue = queue(properties, queueFactories, workerPool);
+                if (queue != null) {
+                    created.add(queue);
+                    builder.queue(queue);
+                }
+                listeners.orderedStream().forEach(builder::listener);
+                customizers.orderedStream().forEach(c -> c.customize(builder));
+                dev.cacheback.Cacheback cacheback = builder.build();
+                if (properties.isMakeDefault()) {
+                    cacheback.makeDefault();
+                }
+                return cacheback;
+            } catch (RuntimeException e) {
+                for (AutoCloseable c : created) {   // connections a half-configured runtime would leak
+                    try {
+                        c.close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+
+        @Bean(destroyMethod = "close")
+        @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+        InProcessWorkerPool cachebackWorkerPool(CachebackProperties properties) {
+            return new InProcessWorkerPool(properties);
+        }
+    }
+
+    private static CacheBackend cache(String alias, CachebackProperties.Cache cache,
+            ObjectProvider<CacheBackendFactory> factories) {
+        String owner = "Cache \"" + alias + "\" (cacheback.caches." + alias + ")";
+        return switch (cache.getType()) {
+            case IN_MEMORY -> {
+                Options options = new Options(owner, cache.getOptions(), Set.of("maximum-size", "store-copies"));
+                Long max = options.number("maximum-size");
+                Boolean copies = options.bool("store-copies");
+                yield max == null && copies == null ? CacheBackend.inMemory()
+                        : CacheBackend.inMemory(max != null ? max : 10_000, copies != null && copies);
+            }
+            case DUMMY -> {
+                new Options(owner, cache.getOptions(), Set.of());
+                yield CacheBackend.dummy();
+            }
+            default -> factories.orderedStream().filter(f -> f.type() == cache.getType()).findFirst()
+                    .orElseThrow(() -> missingModule(owner + " has type " + name(cache.getType()), cache.getType().name()))
+                    .create(alias, cache);
+        };
+    }
+
+    private static RefreshQueue queue(CachebackProperties properties, ObjectProvider<RefreshQueueFactory> factories,
+            InProcessWorkerPool workerPool) {
+        CachebackProperties.Queue queue = properties.getQueue();
+        if (queue.getType() == CachebackProperties.QueueType.IN_PROCESS) {
+            return workerPool.queue();
+        }
+        return factories.orderedStream().filter(f -> f.type() == queue.getType()).findFirst()
+                .orElseThrow(() -> missingModule("The refresh queue (cacheback.queue) has type " + name(queue.getType()),
+                        queue.getType().name()))
+                .create(queue, properties.getWorker());
+    }
+
+    private static String name(Enum<?> type) {
+        return type.name().toLowerCase().replace('_', '-');
+    }
+
+    private static IllegalStateException missingModule(String what, String type) {
+        String module = switch (type) {
+            case "REDIS" -> "cacheback-redis";
+            case "MEMCACHED" -> "cacheback-memcached";
+            case "RABBITMQ" -> "cacheback-rabbitmq";
+            default -> "the module for " + type;
+        };
+        return new IllegalStateException(what + " but " + module + " is not on the classpath: add the dependency "
+                + "dev.cacheback:" + module);
+    }
+
+    /** Metrics, when Micrometer is present and the application has a registry. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static class MetricsConfiguration {
+
+        @Bean
+        CachebackBuilderCustomizer cachebackMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
+            return builder -> registry.ifAvailable(r -> builder.listener(new CachebackMetrics(r)));
+        }
+    }
+}
