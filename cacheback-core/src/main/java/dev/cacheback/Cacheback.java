@@ -62,6 +62,7 @@ public final class Cacheback implements AutoCloseable {
     private final Map<String, CacheBackend> caches;
     private final RefreshQueue queue;
     private final boolean verifyWrites;
+    private final int keyMemoSize;
     private final CachebackListener listener;
     private final ExecutorService ownedExecutor;
     private final ConcurrentHashMap<String, Job<?, ?>> jobs = new ConcurrentHashMap<>();
@@ -86,6 +87,7 @@ public final class Cacheback implements AutoCloseable {
         }
         this.caches = Collections.unmodifiableMap(configured);
         this.verifyWrites = b.verifyWrites != null ? b.verifyWrites : true;
+        this.keyMemoSize = b.keyMemoSize != null ? b.keyMemoSize : 65_536;
         this.listener = SafeListener.of(b.listeners);
         this.errorLog = new ErrorLog(log, clock, b.errorLogInterval != null ? b.errorLogInterval : Duration.ofSeconds(30));
         if (b.queue != null) {
@@ -310,7 +312,7 @@ public final class Cacheback implements AutoCloseable {
 
     /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
     KeyMemo keyMemo(String name) {
-        return keyMemos.computeIfAbsent(name, n -> new KeyMemo());
+        return keyMemos.computeIfAbsent(name, n -> new KeyMemo(keyMemoSize));
     }
 
     SingleFlight singleFlight() {
@@ -365,6 +367,7 @@ public final class Cacheback implements AutoCloseable {
         private final Map<String, CacheBackend> caches = new LinkedHashMap<>();
         private RefreshQueue queue;
         private Boolean verifyWrites;
+        private Integer keyMemoSize;
         private Duration errorLogInterval;
         private final List<CachebackListener> listeners = new ArrayList<>();
 
@@ -426,6 +429,21 @@ public final class Cacheback implements AutoCloseable {
         public Builder verifyWrites(boolean verifyWrites) {
             Settings.requireUnset(this.verifyWrites, "verifyWrites");
             this.verifyWrites = verifyWrites;
+            return this;
+        }
+
+        /**
+         * How many arguments per job name have their key remembered, so that a hit does not encode and
+         * hash its arguments again (strings, boxed primitives, UUIDs, enums and java.time values only).
+         * Default 65,536 (a few MB at most per job name when full); past it the memo is emptied and
+         * refills. {@code 0} turns it off.
+         */
+        public Builder keyMemoSize(int size) {
+            Settings.requireUnset(this.keyMemoSize, "keyMemoSize");
+            if (size < 0) {
+                throw new IllegalArgumentException("keyMemoSize must not be negative, not " + size);
+            }
+            this.keyMemoSize = size;
             return this;
         }
 

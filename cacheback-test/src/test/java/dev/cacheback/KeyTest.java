@@ -81,14 +81,27 @@ class KeyTest {
     }
 
     @Test
-    void rememberedKeysAreTheComputedOnesEvenWhenSlotsCollide() {
-        CountingJob job = job("memo");
-        for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < 3000; i++) {
-                assertThat(job.key("k" + i)).isEqualTo("memo:" + sha256Prefix("\"k" + i + "\""));
+    void rememberedKeysAreTheComputedOnesAndTheMemoStaysBounded() {
+        try (Cacheback small = Cacheback.builder().queue(new ManualRefreshQueue()).keyMemoSize(100).build()) {
+            CountingJob job = new CountingJob(small, JobSettings.builder().name("memo").build());
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 3000; i++) {
+                    assertThat(job.key("k" + i)).isEqualTo("memo:" + sha256Prefix("\"k" + i + "\""));
+                }
             }
+            assertThat(small.keyMemo("memo").size()).isBetween(1, 100);
+            assertThat(job.key("42")).isNotEqualTo(new CountingJob(small, JobSettings.builder().name("other").build()).key("42"));
         }
-        assertThat(job("memo").key("42")).isNotEqualTo(job("other").key("42"));
+    }
+
+    @Test
+    void mutableArgumentsAreNeverRemembered() {
+        MapJob job = new MapJob(cacheback);
+        Map<String, Object> args = new java.util.HashMap<>(Map.of("a", 1));
+        String before = job.key(args);
+        args.put("a", 2);
+        assertThat(job.key(args)).isNotEqualTo(before);
+        assertThat(cacheback.keyMemo("maps").size()).isZero();
     }
 
     @Test

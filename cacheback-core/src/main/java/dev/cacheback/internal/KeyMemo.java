@@ -2,22 +2,28 @@ package dev.cacheback.internal;
 
 import java.time.temporal.TemporalAccessor;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Remembers recent argument → key results so that the hit path does not encode and hash the same
- * arguments again: a direct-mapped table of 1,024 slots, lock-free, allocation-free on a hit, a
- * collision simply recomputes. Only arguments whose equality can never change are remembered
- * (strings, boxed primitives, UUIDs, enums, java.time values); others are always recomputed.
+ * Remembers argument → key results of one job name, so that the hit path does not encode and hash
+ * the same arguments again. A lookup is one {@link ConcurrentHashMap#get} (no allocation); when the
+ * memo holds {@code capacity} arguments it is emptied and refills with the arguments in use, which
+ * keeps it bounded without per-entry bookkeeping. Only arguments whose equality can never change
+ * are remembered (strings, boxed primitives, UUIDs, enums, java.time values); others are always
+ * recomputed.
  */
 public final class KeyMemo {
 
-    private static final int SLOTS = 1024;
+    private final ConcurrentHashMap<Object, String> keys = new ConcurrentHashMap<>();
+    private final int capacity;
 
-    private record Slot(Object args, String key) {
+    /** @param capacity the most arguments remembered; {@code 0} remembers nothing */
+    public KeyMemo(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity must not be negative, not " + capacity);
+        }
+        this.capacity = capacity;
     }
-
-    private final AtomicReferenceArray<Slot> slots = new AtomicReferenceArray<>(SLOTS);
 
     /** Whether {@code args} is of a type whose key may be remembered. */
     public static boolean memoizable(Object args) {
@@ -34,17 +40,22 @@ public final class KeyMemo {
 
     /** The remembered key of {@code args}, or {@code null}. */
     public String get(Object args) {
-        Slot slot = slots.get(index(args));
-        return slot != null && slot.args.equals(args) ? slot.key : null;
+        return keys.get(args);
     }
 
     /** Remembers {@code key} for {@code args} (which must be {@link #memoizable}). */
     public void put(Object args, String key) {
-        slots.lazySet(index(args), new Slot(args, key));
+        if (capacity == 0) {
+            return;
+        }
+        if (keys.size() >= capacity) {
+            keys.clear();
+        }
+        keys.put(args, key);
     }
 
-    private static int index(Object args) {
-        int h = args.hashCode();
-        return (h ^ (h >>> 16)) & (SLOTS - 1);
+    /** How many arguments are remembered now. */
+    public int size() {
+        return keys.size();
     }
 }
