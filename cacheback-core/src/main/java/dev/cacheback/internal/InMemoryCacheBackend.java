@@ -11,15 +11,19 @@ import dev.cacheback.spi.EntryCodec;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The in-memory backend: two Caffeine caches (entries, bounded; leases) whose time is the runtime's
- * clock, so that a test's clock moves their time to live too. Maintenance runs in the calling
- * thread: no pool of Caffeine's own.
+ * The in-memory backend: two Caffeine caches (entries, bounded by size; leases, expiring) whose time
+ * is the runtime's clock, so that a test's clock moves their time to live too. Maintenance runs in
+ * the calling thread: no pool of Caffeine's own.
+ *
+ * <p>Entries carry their deadline and are checked against the clock when read (one {@code millis()}
+ * per read, nothing allocated), rather than through Caffeine's per-entry variable expiry, whose timer
+ * wheel costs a clock read and bookkeeping on every hit. An entry read past its deadline is absent and
+ * removed; one never read again stays until the size bound evicts it.
  */
 public final class InMemoryCacheBackend implements CacheBackend {
 
@@ -38,8 +42,8 @@ public final class InMemoryCacheBackend implements CacheBackend {
         this.storeCopies = storeCopies;
     }
 
-    /** A value and the nano-time (on the clock's scale) at which the store may forget it. */
-    private record Timed(Object value, long deadlineNanos) {
+    /** A value and the epoch millisecond (on the runtime's clock) from which the store forgets it. */
+    private record Timed(Object value, long deadlineMillis) {
     }
 
     @Override
@@ -49,10 +53,9 @@ public final class InMemoryCacheBackend implements CacheBackend {
                     + "\"); create one backend per runtime and alias");
         }
         Clock c = context.clock();
-        Ticker ticker = () -> nanos(c.instant());
+        Ticker ticker = () -> saturatedMultiply(c.millis(), 1_000_000L);
         this.alias = context.alias();
-        this.entries = Caffeine.newBuilder().maximumSize(maximumSize).ticker(ticker).executor(Runnable::run)
-                .expireAfter(new DeadlineExpiry()).build();
+        this.entries = Caffeine.newBuilder().maximumSize(maximumSize).executor(Runnable::run).build();
         this.leases = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
                 .expireAfter(new DeadlineExpiry()).build();
         this.clock = c;
@@ -61,8 +64,13 @@ public final class InMemoryCacheBackend implements CacheBackend {
     @Override
     @SuppressWarnings("unchecked")
     public <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
-        Timed timed = entries().getIfPresent(key);
+        Cache<String, Timed> e = entries();
+        Timed timed = e.getIfPresent(key);
         if (timed == null) {
+            return null;
+        }
+        if (timed.deadlineMillis() <= clock.millis()) {
+            e.asMap().remove(key, timed);
             return null;
         }
         return storeCopies ? codec.decode((byte[]) timed.value()) : (CacheEntry<V>) timed.value();
@@ -131,40 +139,37 @@ public final class InMemoryCacheBackend implements CacheBackend {
     }
 
     private long deadline(Duration ttl) {
-        return saturatedAdd(nanos(clock.instant()), saturatedNanos(ttl));
-    }
-
-    private static long nanos(Instant instant) {
-        return saturatedAdd(saturatedMultiply(instant.getEpochSecond()), instant.getNano());
-    }
-
-    private static long saturatedNanos(Duration d) {
+        long ttlMillis;
         try {
-            return d.toNanos();
+            ttlMillis = Math.max(1, ttl.toMillis());
         } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
+            ttlMillis = Long.MAX_VALUE;
         }
+        long now = clock.millis();
+        long deadline = now + ttlMillis;
+        return deadline < now ? Long.MAX_VALUE : deadline;
     }
 
-    private static long saturatedMultiply(long seconds) {
-        long r = seconds * 1_000_000_000L;
-        return (seconds != 0 && r / seconds != 1_000_000_000L) ? (seconds > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : r;
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? (a > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : r;
+    private static long saturatedMultiply(long a, long b) {
+        long high = Math.multiplyHigh(a, b);
+        long low = a * b;
+        return (high == 0 && low >= 0) || (high == -1 && low < 0) ? low : (a > 0 ? Long.MAX_VALUE : Long.MIN_VALUE);
     }
 
     private static final class DeadlineExpiry implements Expiry<String, Timed> {
         @Override
         public long expireAfterCreate(String key, Timed value, long currentTime) {
-            return Math.max(0, value.deadlineNanos() - currentTime);
+            return remaining(value, currentTime);
         }
 
         @Override
         public long expireAfterUpdate(String key, Timed value, long currentTime, long currentDuration) {
-            return Math.max(0, value.deadlineNanos() - currentTime);
+            return remaining(value, currentTime);
+        }
+
+        private static long remaining(Timed value, long currentNanos) {
+            long deadlineNanos = saturatedMultiply(value.deadlineMillis(), 1_000_000L);
+            return Math.max(0, deadlineNanos - currentNanos);
         }
 
         @Override
