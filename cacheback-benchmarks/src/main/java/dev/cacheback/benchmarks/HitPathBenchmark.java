@@ -1,0 +1,257 @@
+package dev.cacheback.benchmarks;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.cacheback.CacheEntry;
+import dev.cacheback.Cacheback;
+import dev.cacheback.JobSettings;
+import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.EntryCodec;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Issue item 1: the in-memory hit path. {@code job.get(k)} on the in-memory backend against raw
+ * Caffeine {@code getIfPresent} on the same 16,384 keys, every call a hit; then the parts of
+ * {@code job.get} on their own (key computation, backend read) and the candidate key fast path, so
+ * the report can say where the time and the bytes go.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class HitPathBenchmark {
+
+    private static final int MASK = Values.KEY_COUNT - 1;
+    /** The hot subset: 512 keys, the shape of a skewed (real) workload. */
+    static final int HOT_KEYS = 512;
+    /** Slots of the candidate key memo. */
+    static final int MEMO_SLOTS = 4_096;
+
+    private Cacheback cacheback;
+    private BenchJob job;
+    private BenchJob fastKeyJob;
+    private BenchJob memoKeyJob;
+    private Cacheback candidateRuntime;
+    private BenchJob fastKeyCandidateJob;
+    private BenchJob memoKeyCandidateJob;
+    private CacheBackend backend;
+    private Cache<String, Object> caffeine;
+    private String[] keys;
+    private String[] hashedKeys;
+    private final EntryCodec<String> unusedCodec = new UnusedCodec();
+
+    /** Each thread walks the (shuffled) key set from its own position. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        int next;
+
+        @Setup
+        public void start() {
+            next = (int) (Thread.currentThread().getId() * 7919);
+        }
+
+        int index() {
+            return next++ & MASK;
+        }
+    }
+
+    /** Each thread walks the hot subset from its own position. */
+    @State(Scope.Thread)
+    public static class HotCursor {
+        int next;
+
+        @Setup
+        public void start() {
+            next = (int) (Thread.currentThread().getId() * 7919);
+        }
+
+        int index() {
+            return next++ & (HOT_KEYS - 1);
+        }
+    }
+
+    @Setup
+    public void setUp() {
+        keys = Values.keys(Values.KEY_COUNT);
+        backend = CacheBackend.inMemory(4L * Values.KEY_COUNT, false);
+        cacheback = Cacheback.builder().cache("default", backend).build();
+        JobSettings settings = JobSettings.builder().lifetime(Duration.ofDays(1)).build();
+        job = new BenchJob(cacheback, settings.withName("bench.hit"), 0);
+        fastKeyJob = new FastKeyJob(cacheback, settings.withName("bench.hit-fastkey"));
+        memoKeyJob = new MemoKeyJob(cacheback, settings.withName("bench.hit-memokey"), MEMO_SLOTS);
+        candidateRuntime = Cacheback.builder().cache("default", new CandidateInMemoryBackend(4L * Values.KEY_COUNT)).build();
+        fastKeyCandidateJob = new FastKeyJob(candidateRuntime, settings.withName("bench.hit-fastkey-backend"));
+        memoKeyCandidateJob = new MemoKeyJob(candidateRuntime, settings.withName("bench.hit-memokey-backend"), MEMO_SLOTS);
+        caffeine = Caffeine.newBuilder().maximumSize(4L * Values.KEY_COUNT).build();
+        hashedKeys = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            String k = keys[i];
+            String v = Values.valueFor(k);
+            job.set(k, v);
+            fastKeyJob.set(k, v);
+            memoKeyJob.set(k, v);
+            fastKeyCandidateJob.set(k, v);
+            memoKeyCandidateJob.set(k, v);
+            caffeine.put(k, v);
+            hashedKeys[i] = job.key(k);
+        }
+        for (String k : keys) {
+            if (job.get(k) == null || fastKeyJob.get(k) == null || memoKeyJob.get(k) == null
+                    || fastKeyCandidateJob.get(k) == null || memoKeyCandidateJob.get(k) == null) {
+                throw new IllegalStateException("set-up failed: not every key is a hit");
+            }
+        }
+        if (fetches() != 0) {
+            throw new IllegalStateException("set-up failed: a get fetched");
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        if (fetches() != 0) {
+            throw new IllegalStateException("a measured get was not a hit: " + fetches() + " fetches");
+        }
+        cacheback.close();
+        candidateRuntime.close();
+    }
+
+    private int fetches() {
+        return job.fetches() + fastKeyJob.fetches() + memoKeyJob.fetches() + fastKeyCandidateJob.fetches()
+                + memoKeyCandidateJob.fetches();
+    }
+
+    /** The baseline: raw Caffeine on the same keys. */
+    @Benchmark
+    public Object caffeineGetIfPresent(Cursor c) {
+        return caffeine.getIfPresent(keys[c.index()]);
+    }
+
+    /** What a user calls: key computation, backend read, freshness check, listener, processResult. */
+    @Benchmark
+    public Object cachebackGet(Cursor c) {
+        return job.get(keys[c.index()]);
+    }
+
+    /** Part of {@code cachebackGet}: {@code job.key(k)} alone (core's key memo, else Jackson encode + SHA-256 + hex). */
+    @Benchmark
+    public Object partKey(Cursor c) {
+        return job.key(keys[c.index()]);
+    }
+
+    /** Part of {@code cachebackGet}: the in-memory backend's read by a precomputed key. */
+    @Benchmark
+    public Object partBackendGet(Cursor c) {
+        return backend.get(hashedKeys[c.index()], unusedCodec);
+    }
+
+    /** Candidate: the key fast path alone (same bytes as {@link #partKey}). */
+    @Benchmark
+    public Object candidateKeyFastPath(Cursor c) {
+        return KeyFastPath.key("bench.hit", keys[c.index()]);
+    }
+
+    /** Candidate, projected: {@code job.get} with the key fast path (through a {@code key()} override). */
+    @Benchmark
+    public Object candidateGetFastKey(Cursor c) {
+        return fastKeyJob.get(keys[c.index()]);
+    }
+
+    /** Candidate, projected: {@code job.get} with a per-job key memo in front of the fast path. */
+    @Benchmark
+    public Object candidateGetMemoKey(Cursor c) {
+        return memoKeyJob.get(keys[c.index()]);
+    }
+
+    /** Candidate, projected: the key fast path and the candidate in-memory backend. */
+    @Benchmark
+    public Object candidateGetFastKeyBackend(Cursor c) {
+        return fastKeyCandidateJob.get(keys[c.index()]);
+    }
+
+    /** Candidate, projected: key memo, fast path and the candidate in-memory backend. */
+    @Benchmark
+    public Object candidateGetMemoKeyBackend(Cursor c) {
+        return memoKeyCandidateJob.get(keys[c.index()]);
+    }
+
+    /** Hot keys: the baseline. */
+    @Benchmark
+    public Object hotCaffeineGetIfPresent(HotCursor c) {
+        return caffeine.getIfPresent(keys[c.index()]);
+    }
+
+    /** Hot keys: what a user calls. */
+    @Benchmark
+    public Object hotCachebackGet(HotCursor c) {
+        return job.get(keys[c.index()]);
+    }
+
+    /** Hot keys, candidate, projected: key memo, fast path and the candidate in-memory backend. */
+    @Benchmark
+    public Object hotCandidateGetMemoKeyBackend(HotCursor c) {
+        return memoKeyCandidateJob.get(keys[c.index()]);
+    }
+
+    /** {@link BenchJob} with the candidate key fast path, as a core patch would compute it. */
+    static final class FastKeyJob extends BenchJob {
+        FastKeyJob(Cacheback cacheback, JobSettings settings) {
+            super(cacheback, settings, 0);
+        }
+
+        @Override
+        public String key(String args) {
+            String key = KeyFastPath.key(name(), args);
+            return key != null ? key : super.key(args);
+        }
+    }
+
+    /** {@link BenchJob} with a key memo in front of the fast path. */
+    static final class MemoKeyJob extends BenchJob {
+        private final KeyMemo memo;
+        private final Function<Object, String> compute = this::compute;
+
+        MemoKeyJob(Cacheback cacheback, JobSettings settings, int slots) {
+            super(cacheback, settings, 0);
+            this.memo = new KeyMemo(slots);
+        }
+
+        @Override
+        public String key(String args) {
+            return memo.key(args, compute);
+        }
+
+        private String compute(Object args) {
+            String key = KeyFastPath.key(name(), args);
+            return key != null ? key : super.key((String) args);
+        }
+    }
+
+    /** The in-memory backend (sharing references) never calls its codec. */
+    private static final class UnusedCodec implements EntryCodec<String> {
+        @Override
+        public Type valueType() {
+            return String.class;
+        }
+
+        @Override
+        public byte[] encode(CacheEntry<String> entry) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CacheEntry<String> decode(byte[] bytes) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

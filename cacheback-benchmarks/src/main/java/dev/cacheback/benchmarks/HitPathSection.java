@@ -1,0 +1,136 @@
+package dev.cacheback.benchmarks;
+
+import dev.cacheback.benchmarks.Jmh.Score;
+import dev.cacheback.benchmarks.Report.Table;
+import dev.cacheback.benchmarks.Report.Verdict;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Issue item 1: the in-memory hit path against raw Caffeine, with its cost broken down. */
+final class HitPathSection {
+
+    static final String BASELINE = "caffeineGetIfPresent";
+    private static final Map<String, String> LABELS = new LinkedHashMap<>();
+    private static final Map<String, String> HOT_LABELS = new LinkedHashMap<>();
+    private static final Map<String, String> CONFIG_LABELS = new LinkedHashMap<>();
+
+    static {
+        LABELS.put(BASELINE, "raw Caffeine `getIfPresent(k)` (baseline)");
+        LABELS.put("cachebackGet", "Cacheback `job.get(k)`, in-memory backend");
+        LABELS.put("partKey", "  part: `job.key(k)` (core's 1 Ki-slot key memo; on a miss Jackson + SHA-256 + hex)");
+        LABELS.put("partBackendGet", "  part: in-memory backend `get(hashedKey)`");
+        LABELS.put("candidateKeyFastPath", "  candidate: key fast path alone");
+        LABELS.put("candidateGetFastKey", "candidate A: `job.get(k)` with the key fast path (no memo)");
+        LABELS.put("candidateGetFastKeyBackend", "candidate A+B: key fast path + candidate backend");
+        LABELS.put("candidateGetMemoKeyBackend", "candidate A+B+memo: 4 Ki-slot key memo + fast path + candidate backend");
+        HOT_LABELS.put("hotCaffeineGetIfPresent", "raw Caffeine `getIfPresent(k)` (baseline)");
+        HOT_LABELS.put("hotCachebackGet", "Cacheback `job.get(k)`, in-memory backend");
+        HOT_LABELS.put("hotCandidateGetMemoKeyBackend", "candidate A+B+memo: 4 Ki-slot key memo + fast path + candidate backend");
+        CONFIG_LABELS.put("size", "size bound only (the baseline's configuration)");
+        CONFIG_LABELS.put("size+expireAfterWrite", "size bound + `expireAfterWrite` (fixed expiry, `System.nanoTime` ticker)");
+        CONFIG_LABELS.put("backendConfig", "as core's backend: size + per-entry `expireAfter` + `Clock` ticker + maintenance in the caller");
+        CONFIG_LABELS.put("size+deadlineCheckedOnRead", "candidate B: size bound only, the entry's deadline checked on read against the `Clock`");
+    }
+
+    private HitPathSection() {
+    }
+
+    static void run(RunAll.Mode mode, Jmh jmh, Report report) throws Exception {
+        Map<String, Score> one;
+        Map<String, Score> two = Map.of();
+        Map<String, Score> hot = Map.of();
+        Map<String, Score> configs = Map.of();
+        if (mode.smoke) {
+            one = jmh.run(HitPathBenchmark.class, BASELINE + "|cachebackGet", 1, Map.of());
+        } else {
+            one = jmh.run(HitPathBenchmark.class, String.join("|", LABELS.keySet()), 1, Map.of());
+            two = jmh.run(HitPathBenchmark.class,
+                    String.join("|", List.of(BASELINE, "cachebackGet", "candidateGetFastKeyBackend")), 2, Map.of());
+            hot = jmh.run(HitPathBenchmark.class, String.join("|", HOT_LABELS.keySet()), 1, Map.of());
+            configs = jmh.runParams(CaffeineConfigBenchmark.class, "getIfPresent", "config", CONFIG_LABELS.keySet());
+        }
+
+        Table table = new Table("Benchmark", "Threads", "ns/op", "± (99.9%)", "B/op", "× Caffeine");
+        add(table, LABELS, one, BASELINE, 1);
+        add(table, LABELS, two, BASELINE, 2);
+        StringBuilder body = new StringBuilder("""
+                %d distinct `String` keys read in a shuffled order, every call a hit (lifetime 1 day; set-up and \
+                tear-down check that no call fetched). `job.get(k)` finds the key in core's key memo (a \
+                direct-mapped table of 1,024 slots) or computes it (canonical JSON of the argument, SHA-256, 32 \
+                hex digits), reads the in-memory backend (Caffeine holding \
+                the entry by reference), compares the expiry with the clock and reports a hit to the listener. \
+                The baseline is a raw Caffeine `Cache<String, Object>` (size-bounded) holding the same values \
+                under the same argument strings. Time is the average per call per thread (JMH `AverageTime`); \
+                bytes are JMH's `gc.alloc.rate.norm`. `part:` rows measure a piece of `job.get` alone; \
+                `candidate` rows measure the changes proposed below (A: key fast path, B: backend without \
+                Caffeine's variable expiry) from outside core — through a `key()` override (which turns core's \
+                memo off and pays the override's key validation; the `memo` rows put a 4 Ki-slot memo of the \
+                benchmark module in front) and a `CacheBackend` of the benchmark module.
+
+                """.formatted(Values.KEY_COUNT)).append(table);
+        if (!hot.isEmpty()) {
+            Table hotTable = new Table("Benchmark (512 hot keys)", "Threads", "ns/op", "± (99.9%)", "B/op", "× Caffeine");
+            add(hotTable, HOT_LABELS, hot, "hotCaffeineGetIfPresent", 1);
+            body.append("\n**Hot keys.** The same, cycling over 512 of the keys (a skewed workload's hot set), ")
+                    .append("where a small key memo hits:\n\n").append(hotTable);
+        }
+        if (!configs.isEmpty()) {
+            Table configTable = new Table("Raw Caffeine configured as", "ns/op", "± (99.9%)", "B/op", "× size bound only");
+            Score base = configs.get("size");
+            for (Map.Entry<String, String> label : CONFIG_LABELS.entrySet()) {
+                Score s = configs.get(label.getKey());
+                if (s != null) {
+                    configTable.row(label.getValue(), Report.f1(s.time()), Report.f1(s.error()), Report.f1(s.bytesPerOp()),
+                            base == null ? "n/a" : Report.ratio(s.time() / base.time()));
+                }
+            }
+            body.append("\n**Where the backend's read goes.** Raw Caffeine, same keys, one thread, configured step by ")
+                    .append("step as core's in-memory backend is (`CaffeineConfigBenchmark`):\n\n").append(configTable);
+        }
+        report.section("1. Hit path, in memory (JMH)", body.toString());
+
+        for (int threads : new int[] {1, 2}) {
+            Map<String, Score> s = threads == 1 ? one : two;
+            Score base = s.get(BASELINE);
+            Score get = s.get("cachebackGet");
+            if (base == null || get == null) {
+                continue;
+            }
+            double ratio = get.time() / base.time();
+            String t = threads + " thread" + (threads > 1 ? "s" : "");
+            report.target("In-memory hit latency, " + t, "≤ 2× raw Caffeine", Report.ratio(ratio) + " ("
+                    + Report.f1(get.time()) + " vs " + Report.f1(base.time()) + " ns)", Verdict.of(ratio <= 2.0));
+            report.target("In-memory hit allocation, " + t, "≤ 64 B per hit", Report.f1(get.bytesPerOp()) + " B",
+                    Verdict.of(get.bytesPerOp() <= 64));
+        }
+        project(report, one, BASELINE, "candidateGetFastKeyBackend", "A+B, 16 Ki keys, 1 thread");
+        project(report, two, BASELINE, "candidateGetFastKeyBackend", "A+B, 16 Ki keys, 2 threads");
+        project(report, hot, "hotCaffeineGetIfPresent", "hotCandidateGetMemoKeyBackend", "A+B with a memo, 512 hot keys, 1 thread");
+        report.put("hit", one);
+        report.put("hot", hot);
+        report.put("configs", configs);
+    }
+
+    private static void project(Report report, Map<String, Score> scores, String baseline, String candidate, String what) {
+        Score base = scores.get(baseline);
+        Score c = scores.get(candidate);
+        if (base != null && c != null) {
+            report.note("Projected with the proposed core changes " + what + ": " + Report.ratio(c.time() / base.time())
+                    + " raw Caffeine's time, " + Report.f1(c.bytesPerOp()) + " B per hit.");
+        }
+    }
+
+    private static void add(Table table, Map<String, String> labels, Map<String, Score> scores, String baseline, int threads) {
+        Score base = scores.get(baseline);
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            Score s = scores.get(label.getKey());
+            if (s == null) {
+                continue;
+            }
+            table.row(label.getValue(), threads, Report.f1(s.time()), Report.f1(s.error()),
+                    Report.f1(s.bytesPerOp()), base == null ? "n/a" : Report.ratio(s.time() / base.time()));
+        }
+    }
+}
