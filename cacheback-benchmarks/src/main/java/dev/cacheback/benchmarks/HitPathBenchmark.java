@@ -17,14 +17,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.reflect.Type;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Issue item 1: the in-memory hit path. {@code job.get(k)} on the in-memory backend against raw
  * Caffeine {@code getIfPresent} on the same 16,384 keys, every call a hit; then the parts of
- * {@code job.get} on their own (key computation, backend read) and the candidate key fast path, so
+ * {@code job.get} on their own (key computation, backend read, one read of the runtime's clock), so
  * the report can say where the time and the bytes go.
  */
 @State(Scope.Benchmark)
@@ -35,16 +35,12 @@ public class HitPathBenchmark {
     private static final int MASK = Values.KEY_COUNT - 1;
     /** The hot subset: 512 keys, the shape of a skewed (real) workload. */
     static final int HOT_KEYS = 512;
-    /** Slots of the candidate key memo. */
-    static final int MEMO_SLOTS = 4_096;
+    /** The measured job's name: its keys are this, ':' and 32 hex digits. */
+    static final String JOB_NAME = "bench.hit";
 
     private Cacheback cacheback;
     private BenchJob job;
-    private BenchJob fastKeyJob;
-    private BenchJob memoKeyJob;
-    private Cacheback candidateRuntime;
-    private BenchJob fastKeyCandidateJob;
-    private BenchJob memoKeyCandidateJob;
+    private Clock clock;
     private CacheBackend backend;
     private Cache<String, Object> caffeine;
     private String[] keys;
@@ -87,28 +83,19 @@ public class HitPathBenchmark {
         backend = CacheBackend.inMemory(4L * Values.KEY_COUNT, false);
         cacheback = Cacheback.builder().cache("default", backend).build();
         JobSettings settings = JobSettings.builder().lifetime(Duration.ofDays(1)).build();
-        job = new BenchJob(cacheback, settings.withName("bench.hit"), 0);
-        fastKeyJob = new FastKeyJob(cacheback, settings.withName("bench.hit-fastkey"));
-        memoKeyJob = new MemoKeyJob(cacheback, settings.withName("bench.hit-memokey"), MEMO_SLOTS);
-        candidateRuntime = Cacheback.builder().cache("default", new CandidateInMemoryBackend(4L * Values.KEY_COUNT)).build();
-        fastKeyCandidateJob = new FastKeyJob(candidateRuntime, settings.withName("bench.hit-fastkey-backend"));
-        memoKeyCandidateJob = new MemoKeyJob(candidateRuntime, settings.withName("bench.hit-memokey-backend"), MEMO_SLOTS);
+        job = new BenchJob(cacheback, settings.withName(JOB_NAME), 0);
+        clock = cacheback.clock();
         caffeine = Caffeine.newBuilder().maximumSize(4L * Values.KEY_COUNT).build();
         hashedKeys = new String[keys.length];
         for (int i = 0; i < keys.length; i++) {
             String k = keys[i];
             String v = Values.valueFor(k);
             job.set(k, v);
-            fastKeyJob.set(k, v);
-            memoKeyJob.set(k, v);
-            fastKeyCandidateJob.set(k, v);
-            memoKeyCandidateJob.set(k, v);
             caffeine.put(k, v);
             hashedKeys[i] = job.key(k);
         }
         for (String k : keys) {
-            if (job.get(k) == null || fastKeyJob.get(k) == null || memoKeyJob.get(k) == null
-                    || fastKeyCandidateJob.get(k) == null || memoKeyCandidateJob.get(k) == null) {
+            if (job.get(k) == null) {
                 throw new IllegalStateException("set-up failed: not every key is a hit");
             }
         }
@@ -123,12 +110,10 @@ public class HitPathBenchmark {
             throw new IllegalStateException("a measured get was not a hit: " + fetches() + " fetches");
         }
         cacheback.close();
-        candidateRuntime.close();
     }
 
     private int fetches() {
-        return job.fetches() + fastKeyJob.fetches() + memoKeyJob.fetches() + fastKeyCandidateJob.fetches()
-                + memoKeyCandidateJob.fetches();
+        return job.fetches();
     }
 
     /** The baseline: raw Caffeine on the same keys. */
@@ -143,7 +128,7 @@ public class HitPathBenchmark {
         return job.get(keys[c.index()]);
     }
 
-    /** Part of {@code cachebackGet}: {@code job.key(k)} alone (core's key memo, else Jackson encode + SHA-256 + hex). */
+    /** Part of {@code cachebackGet}: {@code job.key(k)} alone (core's key memo; on a miss Jackson encode + SHA-256 + hex). */
     @Benchmark
     public Object partKey(Cursor c) {
         return job.key(keys[c.index()]);
@@ -155,34 +140,10 @@ public class HitPathBenchmark {
         return backend.get(hashedKeys[c.index()], unusedCodec);
     }
 
-    /** Candidate: the key fast path alone (same bytes as {@link #partKey}). */
+    /** Part of {@code cachebackGet}, which does it twice per hit: one {@code millis()} of the runtime's clock. */
     @Benchmark
-    public Object candidateKeyFastPath(Cursor c) {
-        return KeyFastPath.key("bench.hit", keys[c.index()]);
-    }
-
-    /** Candidate, projected: {@code job.get} with the key fast path (through a {@code key()} override). */
-    @Benchmark
-    public Object candidateGetFastKey(Cursor c) {
-        return fastKeyJob.get(keys[c.index()]);
-    }
-
-    /** Candidate, projected: {@code job.get} with a per-job key memo in front of the fast path. */
-    @Benchmark
-    public Object candidateGetMemoKey(Cursor c) {
-        return memoKeyJob.get(keys[c.index()]);
-    }
-
-    /** Candidate, projected: the key fast path and the candidate in-memory backend. */
-    @Benchmark
-    public Object candidateGetFastKeyBackend(Cursor c) {
-        return fastKeyCandidateJob.get(keys[c.index()]);
-    }
-
-    /** Candidate, projected: key memo, fast path and the candidate in-memory backend. */
-    @Benchmark
-    public Object candidateGetMemoKeyBackend(Cursor c) {
-        return memoKeyCandidateJob.get(keys[c.index()]);
+    public long partClockMillis() {
+        return clock.millis();
     }
 
     /** Hot keys: the baseline. */
@@ -195,46 +156,6 @@ public class HitPathBenchmark {
     @Benchmark
     public Object hotCachebackGet(HotCursor c) {
         return job.get(keys[c.index()]);
-    }
-
-    /** Hot keys, candidate, projected: key memo, fast path and the candidate in-memory backend. */
-    @Benchmark
-    public Object hotCandidateGetMemoKeyBackend(HotCursor c) {
-        return memoKeyCandidateJob.get(keys[c.index()]);
-    }
-
-    /** {@link BenchJob} with the candidate key fast path, as a core patch would compute it. */
-    static final class FastKeyJob extends BenchJob {
-        FastKeyJob(Cacheback cacheback, JobSettings settings) {
-            super(cacheback, settings, 0);
-        }
-
-        @Override
-        public String key(String args) {
-            String key = KeyFastPath.key(name(), args);
-            return key != null ? key : super.key(args);
-        }
-    }
-
-    /** {@link BenchJob} with a key memo in front of the fast path. */
-    static final class MemoKeyJob extends BenchJob {
-        private final KeyMemo memo;
-        private final Function<Object, String> compute = this::compute;
-
-        MemoKeyJob(Cacheback cacheback, JobSettings settings, int slots) {
-            super(cacheback, settings, 0);
-            this.memo = new KeyMemo(slots);
-        }
-
-        @Override
-        public String key(String args) {
-            return memo.key(args, compute);
-        }
-
-        private String compute(Object args) {
-            String key = KeyFastPath.key(name(), args);
-            return key != null ? key : super.key((String) args);
-        }
     }
 
     /** The in-memory backend (sharing references) never calls its codec. */
