@@ -33,6 +33,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * RefreshQueue queue = RedisRefreshQueue.builder("redis://cache-1:6379").build();
  * // in a worker (or the application itself): also consume, with 4 threads
  * RefreshQueue worker = RedisRefreshQueue.builder("redis://cache-1:6379").worker(4).build();
+ * // a worker inside an application that constructs its jobs after building the runtime
+ * RedisRefreshQueue deferred = RedisRefreshQueue.builder("redis://cache-1:6379").worker(4).deferWorkerStart().build();
+ * Cacheback runtime = Cacheback.builder().cache("default", sharedCache).queue(deferred).build();
+ * new ReportJob(runtime);
+ * deferred.startWorker();
  * }</pre>
  *
  * <p>How it works: one stream per queue name, at {@code streamPrefix + queue} (default
@@ -46,7 +51,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link Builder#claimIdle} and tried again; after {@link Builder#maxDeliveries} deliveries a task is
  * moved to the dead-letter stream {@code <stream>:dead} with a {@code reason} field. Tasks no job can
  * run (unknown job, unreadable bytes) are dead-lettered at once; tasks older than their
- * {@code expiration} option are dropped unrun.
+ * {@code expiration} option are dropped unrun. A worker starts consuming when the runtime opens the
+ * queue or, with {@link Builder#deferWorkerStart()}, when {@link #startWorker()} is called.
  *
  * <p>Task options honoured: {@code queue} and {@code expiration}; any other is refused when a job is
  * created, naming it.
@@ -77,6 +83,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
     private final Duration commandTimeout;
     private final Duration connectTimeout;
     private final Duration shutdownTimeout;
+    private final boolean deferWorkerStart;
     private final String description;
     private final Set<String> groupsMade = ConcurrentHashMap.newKeySet();
     private volatile RedisConnector connector;
@@ -100,9 +107,14 @@ public final class RedisRefreshQueue implements RefreshQueue {
         this.commandTimeout = b.commandTimeout != null ? b.commandTimeout : RedisCacheBackend.Builder.DEFAULT_COMMAND_TIMEOUT;
         this.connectTimeout = b.connectTimeout != null ? b.connectTimeout : RedisCacheBackend.Builder.DEFAULT_CONNECT_TIMEOUT;
         this.shutdownTimeout = b.shutdownTimeout != null ? b.shutdownTimeout : Duration.ofSeconds(30);
+        this.deferWorkerStart = b.deferWorkerStart != null && b.deferWorkerStart;
         this.description = RedisConnector.describe(RedisConnector.parse(uri), cluster) + " streams " + streamPrefix + "*";
         if (b.queues != null && concurrency == null) {
             throw new IllegalStateException("queues(…) names the queues a worker consumes: also call worker(concurrency)");
+        }
+        if (deferWorkerStart && concurrency == null) {
+            throw new IllegalStateException("deferWorkerStart() defers the start of a worker, but this queue does not "
+                    + "consume: also call worker(concurrency)");
         }
     }
 
@@ -127,8 +139,30 @@ public final class RedisRefreshQueue implements RefreshQueue {
         if (concurrency != null) {
             StreamWorker w = new StreamWorker(this, c, context);
             worker = w;
-            w.start();
+            if (!deferWorkerStart) {
+                w.start();
+            }
         }
+    }
+
+    /**
+     * Starts consuming, for a queue built with {@link Builder#deferWorkerStart()}: call it once the
+     * runtime's jobs are constructed, so that tasks already waiting are not dead-lettered as unknown
+     * jobs. Starts the reader threads, which connect (and keep trying) in the background.
+     *
+     * @throws IllegalStateException when the queue is not opened, not a worker, closed, or already started
+     */
+    public synchronized void startWorker() {
+        if (connector == null) {
+            throw new IllegalStateException("The Redis refresh queue is not opened: build the Cacheback runtime first");
+        }
+        if (worker == null) {
+            throw new IllegalStateException("This Redis refresh queue does not consume: build it with worker(concurrency)");
+        }
+        if (closed) {
+            throw new IllegalStateException("The Redis refresh queue " + describe() + " is closed");
+        }
+        worker.start();
     }
 
     @Override
@@ -311,6 +345,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
         private Duration commandTimeout;
         private Duration connectTimeout;
         private Duration shutdownTimeout;
+        private Boolean deferWorkerStart;
 
         private Builder(String uri) {
             RedisConnector.parse(uri);
@@ -354,7 +389,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
 
         /**
          * Makes this queue a worker too: it consumes tasks in this process with {@code concurrency}
-         * threads. Default: produce only.
+         * threads, starting when the runtime opens it (see {@link #deferWorkerStart()}). Default: produce only.
          */
         public Builder worker(int concurrency) {
             RedisCacheBackend.requireUnset(this.concurrency, "worker");
@@ -442,9 +477,20 @@ public final class RedisRefreshQueue implements RefreshQueue {
         }
 
         /**
-         * A queue with these settings; it connects (and its worker starts) when a runtime opens it.
+         * Does not consume when the runtime opens the queue, but when {@link RedisRefreshQueue#startWorker()}
+         * is called: for applications that construct their jobs after building the runtime. Requires {@link #worker}.
+         */
+        public Builder deferWorkerStart() {
+            RedisCacheBackend.requireUnset(deferWorkerStart, "deferWorkerStart");
+            this.deferWorkerStart = true;
+            return this;
+        }
+
+        /**
+         * A queue with these settings; it connects (and its worker starts, unless {@link #deferWorkerStart()})
+         * when a runtime opens it.
          *
-         * @throws IllegalStateException when queues(…) is set without worker(…)
+         * @throws IllegalStateException when queues(…) or deferWorkerStart() is set without worker(…)
          */
         public RedisRefreshQueue build() {
             return new RedisRefreshQueue(this);

@@ -61,6 +61,7 @@ final class StreamWorker {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicBoolean failing = new AtomicBoolean();
     private final Map<String, AtomicBoolean> claimDue = new ConcurrentHashMap<>();
+    private boolean started;
 
     StreamWorker(RedisRefreshQueue queue, RedisConnector connector, QueueContext context) {
         this.queue = queue;
@@ -83,7 +84,11 @@ final class StreamWorker {
         };
     }
 
-    void start() {
+    synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("The Redis refresh worker is already started");
+        }
+        started = true;
         for (String name : queue.consumedQueues()) {
             String stream = queue.streamKey(name);
             claimDue.put(stream, new AtomicBoolean());

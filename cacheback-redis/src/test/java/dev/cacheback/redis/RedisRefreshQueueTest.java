@@ -183,6 +183,43 @@ class RedisRefreshQueueTest {
     }
 
     @Test
+    void withDeferWorkerStartATaskWaitsUnreadUntilStartWorker() {
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RedisRefreshQueue queue = open(builder().worker(1).deferWorkerStart().build(), t -> {
+            ran.add(t.key());
+            return TaskResult.done();
+        }, Clock.systemUTC());
+        queue.enqueue(task("early", TaskOptions.none(), Instant.now()));
+        // with a 200 ms block time, a started worker would have read the task several times over
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(ran::isEmpty);
+        assertThat(redis.redis().xlen(queue.streamKey(queueName))).isEqualTo(1);
+        assertThat(pending(queue)).as("no consumer took the task").isZero();
+        assertThat(redis.redis().xinfoConsumers(queue.streamKey(queueName), queue.group())).as("no consumer read").isEmpty();
+
+        queue.startWorker();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ran.equals(List.of("early")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> pending(queue) == 0);
+        assertThat(deadLetters(queue)).isEmpty();
+        assertThatThrownBy(queue::startWorker).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+    }
+
+    @Test
+    void startWorkerNeedsAnOpenedWorkerQueueNotClosed() {
+        RedisRefreshQueue notOpened = builder().worker(1).deferWorkerStart().build();
+        assertThatThrownBy(notOpened::startWorker).isInstanceOf(IllegalStateException.class).hasMessageContaining("not opened");
+        RedisRefreshQueue producer = open(builder().build(), t -> TaskResult.done(), Clock.systemUTC());
+        assertThatThrownBy(producer::startWorker).isInstanceOf(IllegalStateException.class).hasMessageContaining("does not consume");
+        RedisRefreshQueue closed = open(builder().worker(1).deferWorkerStart().build(), t -> TaskResult.done(), Clock.systemUTC());
+        closed.close();
+        assertThatThrownBy(closed::startWorker).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        RedisRefreshQueue started = open(builder().worker(1).build(), t -> TaskResult.done(), Clock.systemUTC());
+        assertThatThrownBy(started::startWorker).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+        assertThatThrownBy(() -> builder().deferWorkerStart().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("worker(concurrency)");
+        assertThatThrownBy(() -> builder().deferWorkerStart().deferWorkerStart()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void tasksGoToTheStreamOfTheirQueueOption() {
         RedisRefreshQueue queue = open(builder().build(), t -> TaskResult.done(), Clock.systemUTC());
         String other = queueName + "-reports";

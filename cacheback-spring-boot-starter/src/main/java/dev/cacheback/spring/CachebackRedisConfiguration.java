@@ -82,13 +82,13 @@ class CachebackRedisConfiguration {
                 if (!worker.isEnabled()) {
                     return b.build();
                 }
-                b.worker(worker.getConcurrency());
+                b.worker(worker.getConcurrency()).deferWorkerStart();
                 if (!worker.getQueues().isEmpty()) {
                     b.queues(worker.getQueues().toArray(String[]::new));
                 }
-                GatedRefreshQueue gated = new GatedRefreshQueue(b.build());
-                starter.onStart(gated::open);
-                return gated;
+                RedisRefreshQueue built = b.build();
+                starter.onStart(built::startWorker);
+                return built;
             }
         };
     }

@@ -1,6 +1,7 @@
 package dev.cacheback.spring;
 
 import dev.cacheback.JobSettings;
+import dev.cacheback.redis.RedisRefreshQueue;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.TestClock;
 import dev.cacheback.test.TestServers;
@@ -107,6 +108,7 @@ class RedisWiringTest {
         runner.withUserConfiguration(Jobs.class).withPropertyValues(redisEverything()).run(context -> {
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
             assertThat(cacheback.cache("default").describe()).startsWith("redis://");
+            assertThat(cacheback.queue()).isInstanceOf(RedisRefreshQueue.class);   // the queue itself, no wrapper
             TestClock clock = context.getBean(TestClock.class);
             CountingJob job = context.getBean(CountingJob.class);
             Service service = context.getBean(Service.class);
@@ -145,16 +147,21 @@ class RedisWiringTest {
     }
 
     /**
-     * A job bean created only after the worker has taken the waiting task from the stream: without the
-     * starter holding the worker until the context has created its jobs, the task would already have
-     * been dead-lettered as naming an unknown job.
+     * A job bean created while the runtime (hence its queue) is already open and a task for it waits on
+     * the stream: the bean first checks that no consumer takes the task for a while (with a 200 ms block
+     * time a started worker would), then exists. Without the starter deferring the worker's start until
+     * the context has created its jobs, the task would be dead-lettered as naming an unknown job; without
+     * it starting the worker then ({@code startWorker()}), the task would never run.
      */
     @Configuration(proxyBeanMethods = false)
     static class EarlyJob {
         @Bean
         CountingJob earlyJob(dev.cacheback.Cacheback cacheback, Environment env) {
             String stream = env.getRequiredProperty("early.stream");
-            await().atMost(Duration.ofSeconds(20)).until(() -> connection.sync().xpending(stream, "cacheback").getCount() == 1);
+            String consumer = ((RedisRefreshQueue) cacheback.queue()).consumerName();
+            await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(5))
+                    .until(() -> connection.sync().xpending(stream, "cacheback").getCount() == 0
+                            && !connection.sync().xinfoConsumers(stream, "cacheback").toString().contains(consumer));
             return new CountingJob(cacheback, JobSettings.builder().name(env.getRequiredProperty("early.name")).build());
         }
     }
