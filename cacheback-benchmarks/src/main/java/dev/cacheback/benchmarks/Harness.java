@@ -1,13 +1,11 @@
 package dev.cacheback.benchmarks;
 
+import dev.cacheback.test.Stampede;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -15,28 +13,6 @@ import java.util.concurrent.locks.LockSupport;
 final class Harness {
 
     private Harness() {
-    }
-
-    /** Runs {@code call} in {@code threads} threads released together by a barrier; returns their results. */
-    static <T> List<T> stampede(int threads, Callable<T> call) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        CyclicBarrier barrier = new CyclicBarrier(threads);
-        try {
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                futures.add(pool.submit(() -> {
-                    barrier.await(30, TimeUnit.SECONDS);
-                    return call.call();
-                }));
-            }
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get(60, TimeUnit.SECONDS));
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     /** Latency percentiles in nanoseconds, over {@code samples} calls. */
@@ -88,7 +64,7 @@ final class Harness {
         int kinds = calls.size();
         int perThread = (int) (durationNanos / intervalNanos);
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        List<long[][]> recorded = stampede(threads, () -> {
+        List<long[][]> recorded = Stampede.run(threads, () -> {
             long[][] out = new long[2 * kinds][];
             int[] counts = new int[kinds];
             for (int k = 0; k < kinds; k++) {

@@ -1,5 +1,7 @@
 package dev.cacheback.benchmarks;
 
+import dev.cacheback.test.Stampede;
+
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
 import dev.cacheback.TaskOptions;
@@ -96,7 +98,7 @@ final class PipelineSection {
             BenchJob job = new BenchJob(cacheback, JobSettings.builder().name("bench.pipeline-" + unique).build(), 0);
             AtomicInteger next = new AtomicInteger();
             long start = System.nanoTime();
-            Harness.stampede(PRODUCERS, () -> {
+            Stampede.run(PRODUCERS, () -> {
                 for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
                     job.asyncRefresh("user-" + (100_000 + i));
                 }

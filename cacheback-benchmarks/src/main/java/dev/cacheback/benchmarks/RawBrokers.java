@@ -1,5 +1,7 @@
 package dev.cacheback.benchmarks;
 
+import dev.cacheback.test.Stampede;
+
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -57,7 +59,7 @@ final class RawBrokers {
             }
             AtomicInteger nextIndex = new AtomicInteger();
             long start = System.nanoTime();
-            Harness.stampede(producers, () -> {
+            Stampede.run(producers, () -> {
                 int index = nextIndex.getAndIncrement();
                 try (Channel ch = pub.createChannel()) {
                     ch.confirmSelect();
@@ -111,7 +113,7 @@ final class RawBrokers {
             long start = System.nanoTime();
             XAddArgs trim = new XAddArgs().maxlen(100_000).approximateTrimming();
             AtomicInteger nextIndex = new AtomicInteger();
-            Harness.stampede(producers, () -> {
+            Stampede.run(producers, () -> {
                 int index = nextIndex.getAndIncrement();
                 for (int i = index; i < messages; i += producers) {
                     commands.xadd(stream, trim, Map.of(field, body));

@@ -1,5 +1,7 @@
 package dev.cacheback.benchmarks;
 
+import dev.cacheback.test.Stampede;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
@@ -135,7 +137,7 @@ final class StampedeSection {
         try (Cacheback cacheback = Cacheback.builder().cache("default", store.backend().get())
                 .queue(RefreshQueue.inProcess(workers)).listener(listener).build()) {
             BenchJob job = new BenchJob(cacheback, settings(), FETCH_MILLIS);
-            List<String> got = Harness.stampede(THREADS, () -> job.get("missing"));
+            List<String> got = Stampede.run(THREADS, () -> job.get("missing"));
             check(got, Values.valueFor("missing"));
             job.delete("missing");
             return new Counts(job.fetches(), listener.enqueued.get(), listener.deduplicated.get(), listener.dropped.get());
@@ -153,7 +155,7 @@ final class StampedeSection {
             BenchJob job = new BenchJob(cacheback, settings(), FETCH_MILLIS);
             job.set("stale", "old");
             clock.advance(LIFETIME.plusSeconds(1));
-            List<String> got = Harness.stampede(THREADS, () -> job.get("stale"));
+            List<String> got = Stampede.run(THREADS, () -> job.get("stale"));
             check(got, "old");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (job.fetches() < listener.enqueued.get() && System.nanoTime() < deadline) {
@@ -171,7 +173,7 @@ final class StampedeSection {
         AtomicInteger fetches = new AtomicInteger();
         String key = "bench-naive-" + UUID.randomUUID();
         try (RawStore raw = store.raw().get()) {
-            Harness.stampede(THREADS, () -> {
+            Stampede.run(THREADS, () -> {
                 String v = raw.get(key);
                 if (v == null) {
                     fetches.incrementAndGet();
@@ -191,7 +193,7 @@ final class StampedeSection {
         String key = "bench-naive-" + UUID.randomUUID();
         try (RawStore raw = store.raw().get()) {
             raw.set(key, (System.currentTimeMillis() - 1_000) + "|old");
-            Harness.stampede(THREADS, () -> {
+            Stampede.run(THREADS, () -> {
                 String v = raw.get(key);
                 int bar = v.indexOf('|');
                 if (Long.parseLong(v.substring(0, bar)) <= System.currentTimeMillis()) {
@@ -208,7 +210,7 @@ final class StampedeSection {
     static int caffeineMiss() throws Exception {
         AtomicInteger fetches = new AtomicInteger();
         Cache<String, String> cache = Caffeine.newBuilder().maximumSize(1_000).build();
-        Harness.stampede(THREADS, () -> cache.get("missing", k -> {
+        Stampede.run(THREADS, () -> cache.get("missing", k -> {
             fetches.incrementAndGet();
             sleep(FETCH_MILLIS);
             return Values.valueFor(k);
@@ -229,7 +231,7 @@ final class StampedeSection {
                 });
         cache.put("stale", "old");
         offset.addAndGet(LIFETIME.plusSeconds(1).toNanos());
-        Harness.stampede(THREADS, () -> cache.get("stale"));
+        Stampede.run(THREADS, () -> cache.get("stale"));
         Thread.sleep(3 * FETCH_MILLIS);
         return reloads.get();
     }
