@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +59,7 @@ public final class Cacheback implements AutoCloseable {
     private final Codec codec;
     private final String defaultAlias;
     private final Map<String, CacheBackend> caches;
+    private final Map<String, CacheSlot> slots;
     private final RefreshQueue queue;
     private final boolean verifyWrites;
     private final int keyMemoSize;
@@ -69,8 +69,6 @@ public final class Cacheback implements AutoCloseable {
     private final SingleFlight singleFlight = new SingleFlight();
     private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
-    private final Map<CacheBackend, AtomicBoolean> failing = new IdentityHashMap<>();
-    private final Map<CacheBackend, String> aliasOf = new IdentityHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Cacheback(Builder b) {
@@ -97,10 +95,9 @@ public final class Cacheback implements AutoCloseable {
             this.ownedExecutor = refreshPool(2);
             this.queue = new InProcessRefreshQueue(ownedExecutor, 10_000, false);
         }
-        caches.forEach((alias, backend) -> {
-            failing.put(backend, new AtomicBoolean());
-            aliasOf.put(backend, alias);
-        });
+        Map<String, CacheSlot> bySlot = new LinkedHashMap<>();
+        caches.forEach((alias, backend) -> bySlot.put(alias, new CacheSlot(alias, backend, errorLog, listener)));
+        this.slots = Collections.unmodifiableMap(bySlot);
         openPlugins();
     }
 
@@ -198,11 +195,7 @@ public final class Cacheback implements AutoCloseable {
      * @throws IllegalArgumentException naming the aliases there are, when there is none by that name
      */
     public CacheBackend cache(String alias) {
-        CacheBackend backend = caches.get(Objects.requireNonNull(alias, "alias"));
-        if (backend == null) {
-            throw new IllegalArgumentException("No cache named \"" + alias + "\"; configured caches: " + caches.keySet());
-        }
-        return backend;
+        return slot(alias).backend();
     }
 
     /** Every cache by alias, in configuration order. */
@@ -319,31 +312,17 @@ public final class Cacheback implements AutoCloseable {
         return singleFlight;
     }
 
-    String flightKey(CacheBackend backend, String key) {
-        return aliasOf.get(backend) + '\u0000' + key;
+    /** The named cache with its health; throws as {@link #cache(String)} does. */
+    CacheSlot slot(String alias) {
+        CacheSlot slot = slots.get(Objects.requireNonNull(alias, "alias"));
+        if (slot == null) {
+            throw new IllegalArgumentException("No cache named \"" + alias + "\"; configured caches: " + caches.keySet());
+        }
+        return slot;
     }
 
     ErrorLog errorLog() {
         return errorLog;
-    }
-
-    void backendAnswered(CacheBackend backend) {
-        AtomicBoolean flag = failing.get(backend);
-        if (flag != null && flag.get() && flag.compareAndSet(true, false)) {
-            String alias = aliasOf.get(backend);
-            errorLog.recovered("cache:" + alias);
-            log.info("Cache \"{}\" ({}) answers again", alias, backend.describe());
-        }
-    }
-
-    void backendFailed(String alias, CacheBackend backend, String operation, RuntimeException e) {
-        AtomicBoolean flag = failing.get(backend);
-        if (flag != null) {
-            flag.set(true);
-        }
-        errorLog.error("cache:" + alias, "Cache \"" + alias + "\" (" + backend.describe() + ") failed on " + operation
-                + "; answering without it (fetching in the caller's thread where needed): " + e, e);
-        listener.onBackendError(alias, operation, e);
     }
 
     private static ExecutorService refreshPool(int threads) {

@@ -4,7 +4,6 @@ import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.internal.KeyHasher;
 import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.TypeResolver;
-import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.CodecException;
 import dev.cacheback.spi.CorruptEntryException;
 import dev.cacheback.spi.EntryTooLargeException;
@@ -71,7 +70,7 @@ public abstract class Job<K, V> {
     private final boolean customKey;
     private final EntryBytes<V> entryCodec;
     private final KeyMemo keyMemo;
-    private volatile CacheBackend backend;
+    private volatile CacheSlot slot;
     private volatile boolean optionsChecked;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
@@ -148,7 +147,7 @@ public abstract class Job<K, V> {
     public final V get(K args) {
         requireArgs(args);
         String key = keyFor(args);
-        CacheBackend cache = backend();
+        CacheSlot cache = slot();
         CacheEntry<V> entry = read(cache, key);
         if (entry == null) {
             return miss(cache, key, args);
@@ -192,7 +191,7 @@ public abstract class Job<K, V> {
     public final void invalidate(K args) {
         requireArgs(args);
         String key = keyFor(args);
-        CacheBackend cache = backend();
+        CacheSlot cache = slot();
         CacheEntry<V> entry = read(cache, key);
         if (entry == null) {
             log.debug("{} {}: invalidate found no entry", name, key);
@@ -215,7 +214,7 @@ public abstract class Job<K, V> {
     public final void delete(K args) {
         requireArgs(args);
         String key = keyFor(args);
-        backend().delete(key);
+        slot().backend().delete(key);
         log.debug("{} {}: deleted", name, key);
     }
 
@@ -234,7 +233,7 @@ public abstract class Job<K, V> {
     public final void set(K args, V data) {
         requireArgs(args);
         String key = keyFor(args);
-        store(backend(), key, new CacheEntry<>(expiry(args), data), false);
+        store(slot(), key, new CacheEntry<>(expiry(args), data), false);
     }
 
     /**
@@ -257,7 +256,7 @@ public abstract class Job<K, V> {
         requireArgs(args);
         String key = keyFor(args);
         try {
-            return Optional.ofNullable(backend().get(key, entryCodec));
+            return Optional.ofNullable(slot().backend().get(key, entryCodec));
         } catch (CorruptEntryException e) {
             corrupt(key, e);
             return Optional.empty();
@@ -279,7 +278,7 @@ public abstract class Job<K, V> {
      */
     public final V refresh(K args) {
         requireArgs(args);
-        return refreshInto(backend(), keyFor(args), args, false);
+        return refreshInto(slot(), keyFor(args), args, false);
     }
 
     /** {@link #refresh(Object)} for a no-argument job. */
@@ -295,7 +294,7 @@ public abstract class Job<K, V> {
      */
     public final void asyncRefresh(K args) {
         requireArgs(args);
-        enqueue(backend(), keyFor(args), args, false);
+        enqueue(slot(), keyFor(args), args, false);
     }
 
     /** {@link #asyncRefresh(Object)} for a no-argument job. */
@@ -490,7 +489,7 @@ public abstract class Job<K, V> {
         return now().isBefore(expiry);
     }
 
-    private V miss(CacheBackend cache, String key, K args) {
+    private V miss(CacheSlot cache, String key, K args) {
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
             cacheback.listener().onMiss(name, key, true);
@@ -509,8 +508,8 @@ public abstract class Job<K, V> {
      * once more first, so a caller that missed just before another's fetch was stored does not fetch
      * again.
      */
-    private V loadShared(CacheBackend cache, String key, K args) {
-        return cacheback.singleFlight().run(cacheback.flightKey(cache, key), () -> {
+    private V loadShared(CacheSlot cache, String key, K args) {
+        return cacheback.singleFlight().run(cache.flightKey(key), () -> {
             CacheEntry<V> entry = reread(cache, key);
             if (entry != null && isFresh(entry)) {
                 return entry.data();
@@ -524,12 +523,12 @@ public abstract class Job<K, V> {
      * and enqueues one refresh. {@code onlyIfStillStale}: the get path reads once more under the
      * lease, so a caller that saw stale data just before a refresh finished does not enqueue again.
      */
-    private void refreshUnderLease(CacheBackend cache, String key, K args, V data, boolean onlyIfStillStale) {
+    private void refreshUnderLease(CacheSlot cache, String key, K args, V data, boolean onlyIfStillStale) {
         boolean leased;
         try {
-            leased = cache.tryLease(key, refreshTimeout());
+            leased = cache.backend().tryLease(key, refreshTimeout());
         } catch (RuntimeException e) {
-            cacheback.backendFailed(cacheAliasOrDefault(), cache, "lease", e);
+            cache.failed("lease", e);
             return;
         }
         if (!leased) {
@@ -549,7 +548,7 @@ public abstract class Job<K, V> {
         enqueue(cache, key, args, true);
     }
 
-    private void enqueue(CacheBackend cache, String key, K args, boolean leaseHeld) {
+    private void enqueue(CacheSlot cache, String key, K args, boolean leaseHeld) {
         checkTaskOptions();
         RefreshTask task = new RefreshTask(name, key, noArgs ? new byte[0] : encodeArgs(args), initArgs(),
                 taskOptions(), now());
@@ -593,7 +592,7 @@ public abstract class Job<K, V> {
             log.warn("Task for job {} was made for key {} but its arguments give key {} here: "
                     + "are producer and worker running different versions?", name, task.key(), key);
         }
-        CacheBackend cache = target.backend();
+        CacheSlot cache = target.slot();
         try {
             target.refreshInto(cache, key, args, false);
             return TaskResult.done();
@@ -607,7 +606,7 @@ public abstract class Job<K, V> {
         }
     }
 
-    private V refreshInto(CacheBackend cache, String key, K args, boolean degrade) {
+    private V refreshInto(CacheSlot cache, String key, K args, boolean degrade) {
         V data = timedFetch(key, args);
         store(cache, key, new CacheEntry<>(expiry(args), data), degrade);
         return data;
@@ -636,9 +635,9 @@ public abstract class Job<K, V> {
      * fails is logged and the caller goes on (the get path); otherwise its exception propagates.
      * Data the cache cannot hold is an error under verify-writes either way, and logged otherwise.
      */
-    private void store(CacheBackend cache, String key, CacheEntry<V> entry, boolean degrade) {
+    private void store(CacheSlot cache, String key, CacheEntry<V> entry, boolean degrade) {
         try {
-            cache.set(key, entry, cacheTtl(), entryCodec);
+            cache.backend().set(key, entry, cacheTtl(), entryCodec);
         } catch (EntryTooLargeException | CodecException e) {
             unableToSave(cache, entry, e);
             return;
@@ -646,18 +645,18 @@ public abstract class Job<K, V> {
             if (!degrade) {
                 throw e;
             }
-            cacheback.backendFailed(cacheAliasOrDefault(), cache, "set", e);
+            cache.failed("set", e);
             return;
         }
         if (entry.data() != null && cacheback.verifyWrites()) {
             CacheEntry<V> readBack;
             try {
-                readBack = cache.get(key, entryCodec);
+                readBack = cache.backend().get(key, entryCodec);
             } catch (RuntimeException e) {
                 if (!degrade) {
                     throw e;
                 }
-                cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
+                cache.failed("get", e);
                 return;
             }
             if (readBack == null) {
@@ -666,38 +665,38 @@ public abstract class Job<K, V> {
         }
     }
 
-    private void unableToSave(CacheBackend cache, CacheEntry<V> entry, RuntimeException cause) {
+    private void unableToSave(CacheSlot cache, CacheEntry<V> entry, RuntimeException cause) {
         String message = "Unable to save data of type " + (entry.data() == null ? valueType.getTypeName()
-                : entry.data().getClass().getName()) + " to cache \"" + cacheAliasOrDefault() + "\" ("
-                + cache.describe() + ")" + (cause != null ? ": " + cause.getMessage() : "");
+                : entry.data().getClass().getName()) + " to cache \"" + cache.alias() + "\" ("
+                + cache.backend().describe() + ")" + (cause != null ? ": " + cause.getMessage() : "");
         if (cacheback.verifyWrites()) {
             throw new CachebackException(message, cause);
         }
         log.error("{} (verify-writes is off, so the caller is answered anyway)", message, cause);
     }
 
-    private CacheEntry<V> read(CacheBackend cache, String key) {
+    private CacheEntry<V> read(CacheSlot cache, String key) {
         try {
-            CacheEntry<V> entry = cache.get(key, entryCodec);
-            cacheback.backendAnswered(cache);
+            CacheEntry<V> entry = cache.backend().get(key, entryCodec);
+            cache.answered();
             return entry;
         } catch (CorruptEntryException e) {
             corrupt(key, e);
             return null;
         } catch (RuntimeException e) {
-            cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
+            cache.failed("get", e);
             return null;
         }
     }
 
     /** A second read on the same call path: unreadable bytes were already reported by the first. */
-    private CacheEntry<V> reread(CacheBackend cache, String key) {
+    private CacheEntry<V> reread(CacheSlot cache, String key) {
         try {
-            return cache.get(key, entryCodec);
+            return cache.backend().get(key, entryCodec);
         } catch (CorruptEntryException e) {
             return null;
         } catch (RuntimeException e) {
-            cacheback.backendFailed(cacheAliasOrDefault(), cache, "get", e);
+            cache.failed("get", e);
             return null;
         }
     }
@@ -707,21 +706,21 @@ public abstract class Job<K, V> {
         cacheback.listener().onCorruptEntry(name, key, e);
     }
 
-    private void releaseLease(CacheBackend cache, String key) {
+    private void releaseLease(CacheSlot cache, String key) {
         try {
-            cache.releaseLease(key);
+            cache.backend().releaseLease(key);
         } catch (RuntimeException e) {
-            cacheback.backendFailed(cacheAliasOrDefault(), cache, "release lease", e);
+            cache.failed("release lease", e);
         }
     }
 
-    private CacheBackend backend() {
-        CacheBackend b = backend;
-        if (b == null) {
-            b = cacheback.cache(cacheAliasOrDefault());
-            backend = b;
+    private CacheSlot slot() {
+        CacheSlot s = slot;
+        if (s == null) {
+            s = cacheback.slot(cacheAliasOrDefault());
+            slot = s;
         }
-        return b;
+        return s;
     }
 
     private String cacheAliasOrDefault() {
