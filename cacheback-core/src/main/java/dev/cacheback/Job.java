@@ -510,7 +510,7 @@ public abstract class Job<K, V> {
      */
     private V loadShared(CacheSlot cache, String key, K args) {
         return cacheback.singleFlight().run(cache.flightKey(key), () -> {
-            CacheEntry<V> entry = reread(cache, key);
+            CacheEntry<V> entry = read(cache, key, false);
             if (entry != null && isFresh(entry)) {
                 return entry.data();
             }
@@ -676,24 +676,22 @@ public abstract class Job<K, V> {
     }
 
     private CacheEntry<V> read(CacheSlot cache, String key) {
+        return read(cache, key, true);
+    }
+
+    /**
+     * Reads an entry, degrading a failing cache to "no entry". {@code reportCorrupt} is false for a
+     * second read on the same call path, whose first read already reported unreadable bytes.
+     */
+    private CacheEntry<V> read(CacheSlot cache, String key, boolean reportCorrupt) {
         try {
             CacheEntry<V> entry = cache.backend().get(key, entryCodec);
             cache.answered();
             return entry;
         } catch (CorruptEntryException e) {
-            corrupt(key, e);
-            return null;
-        } catch (RuntimeException e) {
-            cache.failed("get", e);
-            return null;
-        }
-    }
-
-    /** A second read on the same call path: unreadable bytes were already reported by the first. */
-    private CacheEntry<V> reread(CacheSlot cache, String key) {
-        try {
-            return cache.backend().get(key, entryCodec);
-        } catch (CorruptEntryException e) {
+            if (reportCorrupt) {
+                corrupt(key, e);
+            }
             return null;
         } catch (RuntimeException e) {
             cache.failed("get", e);
