@@ -1,5 +1,6 @@
 package dev.cacheback.benchmarks;
 
+import dev.cacheback.test.RecordingListener;
 import dev.cacheback.test.Stampede;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -132,7 +133,7 @@ final class StampedeSection {
     }
 
     static Counts cachebackMiss(Store store) throws Exception {
-        CountingListener listener = new CountingListener();
+        RecordingListener listener = new RecordingListener();
         ExecutorService workers = Executors.newFixedThreadPool(2);
         try (Cacheback cacheback = Cacheback.builder().cache("default", store.backend().get())
                 .queue(RefreshQueue.inProcess(workers)).listener(listener).build()) {
@@ -140,14 +141,14 @@ final class StampedeSection {
             List<String> got = Stampede.run(THREADS, () -> job.get("missing"));
             check(got, Values.valueFor("missing"));
             job.delete("missing");
-            return new Counts(job.fetches(), listener.enqueued.get(), listener.deduplicated.get(), listener.dropped.get());
+            return new Counts(job.fetches(), (int) listener.count("enqueued"), (int) listener.count("deduplicated"), (int) listener.count("dropped"));
         } finally {
             workers.shutdownNow();
         }
     }
 
     static Counts cachebackStale(Store store) throws Exception {
-        CountingListener listener = new CountingListener();
+        RecordingListener listener = new RecordingListener();
         ExecutorService workers = Executors.newFixedThreadPool(2);
         OffsetClock clock = new OffsetClock();
         try (Cacheback cacheback = Cacheback.builder().clock(clock).cache("default", store.backend().get())
@@ -158,12 +159,12 @@ final class StampedeSection {
             List<String> got = Stampede.run(THREADS, () -> job.get("stale"));
             check(got, "old");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (job.fetches() < listener.enqueued.get() && System.nanoTime() < deadline) {
+            while (job.fetches() < listener.count("enqueued") && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             Thread.sleep(2 * FETCH_MILLIS); // anything more that was going to run has run
             job.delete("stale");
-            return new Counts(job.fetches(), listener.enqueued.get(), listener.deduplicated.get(), listener.dropped.get());
+            return new Counts(job.fetches(), (int) listener.count("enqueued"), (int) listener.count("deduplicated"), (int) listener.count("dropped"));
         } finally {
             workers.shutdownNow();
         }
