@@ -95,6 +95,16 @@ public interface CacheBackend extends AutoCloseable {
     /** Gives the refresh lease of {@code key} back before its time to live ends. */
     void releaseLease(String key);
 
+    /**
+     * Checks that the server answers, for health checks: one cheap round trip (Redis {@code PING},
+     * memcached {@code version}), bounded by the backend's own timeout. Returns normally when it
+     * answers. Default: does nothing (a store in this process always answers).
+     *
+     * @throws CacheBackendException when the server does not answer
+     */
+    default void ping() {
+    }
+
     /** A short description for logs and errors, such as {@code redis://cache-1:6379/0}; never credentials. */
     default String describe() {
         return getClass().getSimpleName();

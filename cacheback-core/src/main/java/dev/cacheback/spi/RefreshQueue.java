@@ -60,6 +60,16 @@ public interface RefreshQueue extends AutoCloseable {
      */
     void validate(TaskOptions options);
 
+    /**
+     * Checks that the broker answers, for health checks: one cheap round trip bounded by the
+     * queue's own timeout (a passive queue declaration, a Redis {@code PING}). Returns normally when
+     * it answers. Default: does nothing (an in-process queue always answers).
+     *
+     * @throws RefreshQueueException when the broker does not answer or refuses the queue
+     */
+    default void ping() {
+    }
+
     /** A short description for logs, such as {@code in-process} or {@code amqp://mq:5672/}; never credentials. */
     default String describe() {
         return getClass().getSimpleName();
