@@ -2,19 +2,48 @@ package dev.cacheback;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One stored entry: the instant after which its data is stale, and the data.
+ * One stored entry: the instant after which its data is stale, the data, and the entry's version.
  *
- * @param expiry when the data becomes stale
- * @param data   the data, {@code null} for a job whose {@link Job#empty()} is {@code null} and whose
- *               refresh has not finished
- * @param <V>    the job's value type
+ * <p>Every write the engine makes ({@code set}, a refresh, marking an entry for refresh) gives the
+ * entry a new random version. A refresh remembers the version it started from and stores only if
+ * that version is still there (DESIGN.md F2), so a {@code set} or {@code delete} made while a refresh
+ * was fetching always wins.
+ *
+ * @param expiry  when the data becomes stale
+ * @param data    the data, {@code null} for a job whose {@link Job#empty()} is {@code null} and whose
+ *                refresh has not finished
+ * @param version the entry's version, never {@link #NO_ENTRY} for an entry the engine wrote; entries
+ *                made with the two-argument constructor (tests, custom code) carry {@link #NO_ENTRY}
+ * @param <V>     the job's value type
  */
-public record CacheEntry<V>(Instant expiry, V data) {
+public record CacheEntry<V>(Instant expiry, V data, long version) {
+
+    /**
+     * The version a conditional write expects when it expects no entry at all (or none readable): the
+     * {@code expectedVersion} of {@link dev.cacheback.spi.CacheBackend#setIfVersion} for a refresh
+     * that began on a miss.
+     */
+    public static final long NO_ENTRY = 0L;
 
     public CacheEntry {
         Objects.requireNonNull(expiry, "expiry");
+    }
+
+    /** An entry without a version ({@link #NO_ENTRY}), as written before versions existed. */
+    public CacheEntry(Instant expiry, V data) {
+        this(expiry, data, NO_ENTRY);
+    }
+
+    /** A new random version: never {@link #NO_ENTRY}. Thread-safe. */
+    public static long newVersion() {
+        long v;
+        do {
+            v = ThreadLocalRandom.current().nextLong();
+        } while (v == NO_ENTRY);
+        return v;
     }
 
     /** Whether the data is stale at {@code now}: {@code now} is at or after the expiry. */

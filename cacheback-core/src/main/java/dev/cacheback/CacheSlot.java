@@ -43,8 +43,7 @@ final class CacheSlot {
 
     /** The cache answered: if it was failing, say once that it is back. One volatile read otherwise. */
     void answered() {
-        if (failing.get() && failing.compareAndSet(true, false)) {
-            errorLog.recovered("cache:" + alias);
+        if (failing.get() && failing.compareAndSet(true, false) && errorLog.recovered("cache:" + alias)) {
             log.info("Cache \"{}\" ({}) answers again", alias, backend.describe());
         }
     }

@@ -11,7 +11,8 @@ import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.QueueContext;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshTask;
-import dev.cacheback.spi.TaskHandler;
+import dev.cacheback.spi.TaskDelivery;
+import dev.cacheback.internal.LogText;
 import dev.cacheback.spi.TaskResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -69,6 +72,10 @@ public final class Cacheback implements AutoCloseable {
     private final SingleFlight singleFlight = new SingleFlight();
     private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
+    private final RetryPolicy retryPolicy;
+    private final WorkerEngine worker;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Cacheback(Builder b) {
@@ -88,6 +95,10 @@ public final class Cacheback implements AutoCloseable {
         this.keyMemoSize = b.keyMemoSize != null ? b.keyMemoSize : 65_536;
         this.listener = SafeListener.of(b.listeners);
         this.errorLog = new ErrorLog(log, clock, b.errorLogInterval != null ? b.errorLogInterval : Duration.ofSeconds(30));
+        this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
+        this.worker = new WorkerEngine(this, retryPolicy);
+        this.ownsScheduler = b.scheduler == null;
+        this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
         if (b.queue != null) {
             this.queue = b.queue;
             this.ownedExecutor = null;
@@ -121,8 +132,13 @@ public final class Cacheback implements AutoCloseable {
             });
             queue.open(new QueueContext() {
                 @Override
-                public TaskHandler handler() {
-                    return Cacheback.this::runTask;
+                public WorkerEngine worker() {
+                    return worker;
+                }
+
+                @Override
+                public ScheduledExecutorService scheduler() {
+                    return scheduler;
                 }
 
                 @Override
@@ -141,6 +157,9 @@ public final class Cacheback implements AutoCloseable {
             ignored.forEach(e::addSuppressed);
             if (ownedExecutor != null) {
                 ownedExecutor.shutdownNow();
+            }
+            if (ownsScheduler) {
+                scheduler.shutdownNow();
             }
             throw e;
         }
@@ -228,27 +247,56 @@ public final class Cacheback implements AutoCloseable {
         return Collections.unmodifiableCollection(jobs.values());
     }
 
+    /** The policy every queue's worker applies to failed tasks. Default {@link RetryPolicy#defaults()}. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    /** The worker engine the queue's transport hands deliveries to. */
+    public WorkerEngine worker() {
+        return worker;
+    }
+
     /**
-     * Runs one refresh task in the calling thread: what a worker does with each task it takes. The
-     * job is found by name among the registered jobs; an unknown name, unreadable arguments or an
-     * expired task are logged and reported in the result, never thrown, and nothing is loaded by
-     * name.
+     * Starts the queue's workers, if it has any that wait to be started ({@link RefreshQueue#startWorker()}):
+     * call it once every job this process may be asked to refresh is constructed, so that no task is
+     * read before its job exists (DESIGN.md F4). Standalone workers and the Spring starter do this for
+     * you. Idempotent.
+     */
+    public void startWorkers() {
+        if (closed.get()) {
+            throw new IllegalStateException("This Cacheback runtime is closed");
+        }
+        queue.startWorker();
+    }
+
+    /**
+     * Runs one refresh task in the calling thread, without a transport: the job is found by name among
+     * the registered jobs; an unknown name, unreadable arguments or an expired task are logged and
+     * reported in the result, never thrown, and nothing is loaded by name. Queues go through
+     * {@link #worker()} instead, which also retries and dead-letters.
      */
     public TaskResult runTask(RefreshTask task) {
+        return runTask(task, null);
+    }
+
+    /** {@link #runTask(RefreshTask)}, keeping {@code delivery} alive with heartbeats while it runs. */
+    TaskResult runTask(RefreshTask task, TaskDelivery delivery) {
         Objects.requireNonNull(task, "task");
         Job<?, ?> job = jobs.get(task.jobName());
         if (job == null) {
-            String reason = "no job named \"" + task.jobName() + "\" is registered in this worker (key " + task.key()
-                    + "); construct the job in the worker process so it can refresh it";
+            String reason = "no job named \"" + LogText.escape(task.jobName()) + "\" is registered in this worker (key "
+                    + LogText.escape(task.key()) + "); construct the job (or register its JobCatalog) in the worker "
+                    + "process so it can refresh it";
             log.error("Dropped refresh task: {}", reason);
             return TaskResult.unknownJob(reason);
         }
         if (task.isExpired(clock.instant())) {
             String reason = "task expired: created " + task.createdAt() + " with expiration " + task.options().expiration();
-            log.debug("Dropped refresh task for {} key {}: {}", task.jobName(), task.key(), reason);
+            log.debug("Dropped refresh task for {} key {}: {}", task.jobName(), LogText.escape(task.key()), reason);
             return TaskResult.expired(reason);
         }
-        return job.runTask(task);
+        return job.runTask(task, delivery);
     }
 
     /**
@@ -267,20 +315,27 @@ public final class Cacheback implements AutoCloseable {
         closeQuietly(queue, failures);
         caches.values().forEach(c -> closeQuietly(c, failures));
         if (ownedExecutor != null) {
-            ownedExecutor.shutdown();
-            try {
-                if (!ownedExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    ownedExecutor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ownedExecutor.shutdownNow();
-            }
+            shutDown(ownedExecutor);
+        }
+        if (ownsScheduler) {
+            shutDown(scheduler);
         }
         if (!failures.isEmpty()) {
             RuntimeException first = failures.get(0);
             failures.subList(1, failures.size()).forEach(first::addSuppressed);
             throw first;
+        }
+    }
+
+    private static void shutDown(ExecutorService executor) {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            executor.shutdownNow();
         }
     }
 
@@ -296,11 +351,39 @@ public final class Cacheback implements AutoCloseable {
 
     // ------------------------------------------------------------------ for Job
 
+    /**
+     * Registers a job under its name. A job of the same class, types and settings replaces the one
+     * registered (jobs made per request); any other job under the same name is refused, because a
+     * worker would refresh one with the other's settings.
+     */
     void register(Job<?, ?> job) {
         if (closed.get()) {
             throw new IllegalStateException("This Cacheback runtime is closed");
         }
-        jobs.put(job.name(), job);
+        jobs.merge(job.name(), job, (existing, added) -> {
+            if (existing.getClass() != added.getClass() || !existing.argType().equals(added.argType())
+                    || !existing.valueType().equals(added.valueType()) || !existing.settings().equals(added.settings())) {
+                throw new IllegalStateException("Job name \"" + job.name() + "\" is already registered by "
+                        + describe(existing) + "; cannot also register " + describe(added) + ". A worker finds jobs by "
+                        + "name, so two jobs with different classes or settings need different names: give one "
+                        + "JobSettings.builder().name(\"…\")");
+            }
+            return added;
+        });
+    }
+
+    private static String describe(Job<?, ?> job) {
+        return job.getClass().getName() + " " + job.settings();
+    }
+
+    /** Forgets a job (for tests and containers that rebuild jobs with new settings). */
+    void unregister(Job<?, ?> job) {
+        jobs.remove(job.name(), job);
+    }
+
+    /** The scheduler for heartbeats and delayed work. */
+    ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
     /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
@@ -323,6 +406,16 @@ public final class Cacheback implements AutoCloseable {
 
     ErrorLog errorLog() {
         return errorLog;
+    }
+
+    private static ScheduledExecutorService schedulerThread() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "cacheback-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     private static ExecutorService refreshPool(int threads) {
@@ -348,6 +441,8 @@ public final class Cacheback implements AutoCloseable {
         private Boolean verifyWrites;
         private Integer keyMemoSize;
         private Duration errorLogInterval;
+        private RetryPolicy retryPolicy;
+        private ScheduledExecutorService scheduler;
         private final List<CachebackListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -436,6 +531,24 @@ public final class Cacheback implements AutoCloseable {
         public Builder errorLogInterval(Duration interval) {
             Settings.requireUnset(this.errorLogInterval, "errorLogInterval");
             this.errorLogInterval = Settings.requirePositive(interval, "errorLogInterval");
+            return this;
+        }
+
+        /** What workers do with failed tasks, on every queue. Default {@link RetryPolicy#defaults()}. */
+        public Builder retryPolicy(RetryPolicy retryPolicy) {
+            Settings.requireUnset(this.retryPolicy, "retryPolicy");
+            this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return this;
+        }
+
+        /**
+         * The scheduler for heartbeats (leases and deliveries of running refreshes) and delayed work
+         * (in-process retries). Not shut down by the runtime: its owner does that. Default: one daemon
+         * thread the runtime owns and shuts down on {@link Cacheback#close()}.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            Settings.requireUnset(this.scheduler, "scheduler");
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 

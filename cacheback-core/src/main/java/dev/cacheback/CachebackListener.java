@@ -45,6 +45,13 @@ public interface CachebackListener {
     }
 
     /** A refresh (from a worker or a fallback) failed; the entry was left as it was. */
+    /**
+     * A refresh fetched but did not store, because the entry it started from was replaced meanwhile by
+     * a {@code set}, a {@code delete} or another refresh (DESIGN.md F2): the newer entry stands.
+     */
+    default void onRefreshSuperseded(String job, String key) {
+    }
+
     default void onRefreshFailed(String job, String key, Throwable failure) {
     }
 

@@ -1,6 +1,8 @@
 package dev.cacheback;
 
+import dev.cacheback.internal.ArgumentTypes;
 import dev.cacheback.internal.EntryBytes;
+import dev.cacheback.internal.LogText;
 import dev.cacheback.internal.KeyHasher;
 import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.TypeResolver;
@@ -9,6 +11,7 @@ import dev.cacheback.spi.CorruptEntryException;
 import dev.cacheback.spi.EntryTooLargeException;
 import dev.cacheback.spi.Keys;
 import dev.cacheback.spi.RefreshTask;
+import dev.cacheback.spi.TaskDelivery;
 import dev.cacheback.spi.TaskResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +22,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A cached read: how to {@link #fetch} one kind of data, and the rules for serving it from the cache
@@ -114,6 +119,15 @@ public abstract class Job<K, V> {
         this.customKey = TypeResolver.overridesKey(getClass());
         this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
+        if (!customKey && !noArgs) {
+            String problem = ArgumentTypes.problem(this.argType);
+            if (problem != null) {
+                throw new IllegalArgumentException("Job " + name + " cannot key its argument type "
+                        + this.argType.getTypeName() + ": " + problem + ". Keys are hashes of the argument's JSON, "
+                        + "which must not change while a caller holds it: use a String, a record or another "
+                        + "immutable value, or override key()");
+            }
+        }
         if (settings.cacheAlias() != null) {
             cacheback.cache(settings.cacheAlias());
         }
@@ -168,7 +182,7 @@ public abstract class Job<K, V> {
         }
         log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
         cacheback.listener().onStale(name, key, false);
-        refreshUnderLease(cache, key, args, entry.data(), true);
+        markForRefresh(cache, key, args, Mark.STALE);
         return processResult(entry.data(), args, CacheStatus.STALE, false);
     }
 
@@ -197,7 +211,7 @@ public abstract class Job<K, V> {
             log.debug("{} {}: invalidate found no entry", name, key);
             return;
         }
-        refreshUnderLease(cache, key, args, entry.data(), false);
+        markForRefresh(cache, key, args, Mark.INVALIDATED);
     }
 
     /** {@link #invalidate(Object)} for a no-argument job. */
@@ -233,7 +247,7 @@ public abstract class Job<K, V> {
     public final void set(K args, V data) {
         requireArgs(args);
         String key = keyFor(args);
-        store(slot(), key, new CacheEntry<>(expiry(args), data), false);
+        store(slot(), key, new CacheEntry<>(expiry(args), data, CacheEntry.newVersion()), false);
     }
 
     /**
@@ -278,7 +292,9 @@ public abstract class Job<K, V> {
      */
     public final V refresh(K args) {
         requireArgs(args);
-        return refreshInto(slot(), keyFor(args), args, false);
+        CacheSlot cache = slot();
+        String key = keyFor(args);
+        return refreshInto(cache, key, args, versionAt(cache, key, false), false);
     }
 
     /** {@link #refresh(Object)} for a no-argument job. */
@@ -294,7 +310,7 @@ public abstract class Job<K, V> {
      */
     public final void asyncRefresh(K args) {
         requireArgs(args);
-        enqueue(slot(), keyFor(args), args, false);
+        enqueue(slot(), keyFor(args), args, null, null);
     }
 
     /** {@link #asyncRefresh(Object)} for a no-argument job. */
@@ -498,9 +514,8 @@ public abstract class Job<K, V> {
         }
         log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
         cacheback.listener().onMiss(name, key, false);
-        V empty = empty();
-        refreshUnderLease(cache, key, args, empty, true);
-        return processResult(empty, args, CacheStatus.MISS, false);
+        markForRefresh(cache, key, args, Mark.MISSING);
+        return processResult(empty(), args, CacheStatus.MISS, false);
     }
 
     /**
@@ -514,68 +529,102 @@ public abstract class Job<K, V> {
             if (entry != null && isFresh(entry)) {
                 return entry.data();
             }
-            return refreshInto(cache, key, args, true);
+            return refreshInto(cache, key, args, entry == null ? CacheEntry.NO_ENTRY : entry.version(), true);
         });
     }
 
+    /** Why an entry is being marked for refresh: each decides what "still needs it" means. */
+    private enum Mark {
+        /** A read found stale data: refresh unless it is fresh again (or gone) by the time the lease is held. */
+        STALE,
+        /** A read found nothing and does not fetch: store {@link #empty()} and refresh, unless filled meanwhile. */
+        MISSING,
+        /** {@link #invalidate}: refresh the entry if it still exists. */
+        INVALIDATED
+    }
+
     /**
-     * Takes the key's lease; if taken, re-stores {@code data} to go stale after the refresh timeout
-     * and enqueues one refresh. {@code onlyIfStillStale}: the get path reads once more under the
-     * lease, so a caller that saw stale data just before a refresh finished does not enqueue again.
+     * Takes the key's lease; if taken, reads the entry once more under it, re-stores it to go stale
+     * after the refresh timeout (conditionally on the version read, so a {@code set} or {@code delete}
+     * made meanwhile wins), and enqueues one refresh carrying the lease's token.
      */
-    private void refreshUnderLease(CacheSlot cache, String key, K args, V data, boolean onlyIfStillStale) {
-        boolean leased;
+    private void markForRefresh(CacheSlot cache, String key, K args, Mark mark) {
+        String token;
         try {
-            leased = cache.backend().tryLease(key, refreshTimeout());
+            token = cache.backend().tryLease(key, refreshTimeout());
         } catch (RuntimeException e) {
             cache.failed("lease", e);
             return;
         }
-        if (!leased) {
+        if (token == null) {
             log.debug("{} {}: refresh already under way elsewhere", name, key);
             cacheback.listener().onRefreshDeduplicated(name, key);
             return;
         }
-        if (onlyIfStillStale) {
-            CacheEntry<V> current = read(cache, key);
-            if (current != null && isFresh(current)) {
-                releaseLease(cache, key);
-                cacheback.listener().onRefreshDeduplicated(name, key);
-                return;
-            }
+        CacheEntry<V> current = read(cache, key, false);
+        boolean needed = switch (mark) {
+            case STALE -> current != null && !isFresh(current);
+            case MISSING -> current == null || !isFresh(current);
+            case INVALIDATED -> current != null;
+        };
+        if (!needed) {
+            releaseLease(cache, key, token);
+            cacheback.listener().onRefreshDeduplicated(name, key);
+            return;
         }
-        store(cache, key, new CacheEntry<>(timeout(args), data), true);
-        enqueue(cache, key, args, true);
+        CacheEntry<V> marked = new CacheEntry<>(timeout(args), current != null ? current.data() : empty(),
+                CacheEntry.newVersion());
+        Boolean stored = storeIfVersion(cache, key, current == null ? CacheEntry.NO_ENTRY : current.version(), marked, true);
+        if (Boolean.FALSE.equals(stored)) {
+            log.debug("{} {}: replaced while being marked for refresh; the newer entry stands", name, key);
+            releaseLease(cache, key, token);
+            cacheback.listener().onRefreshDeduplicated(name, key);
+            return;
+        }
+        enqueue(cache, key, args, token, stored == null ? null : marked.version());
     }
 
-    private void enqueue(CacheSlot cache, String key, K args, boolean leaseHeld) {
-        checkTaskOptions();
-        RefreshTask task = new RefreshTask(name, key, noArgs ? new byte[0] : encodeArgs(args), initArgs(),
-                taskOptions(), now());
+    /**
+     * Enqueues a refresh carrying {@code token} (or none). When the queue refuses (down, or the job's
+     * task options are not honoured), refreshes in this thread instead, fenced on {@code base} (the
+     * version this call wrote, or {@code null} to read it), and gives the lease back.
+     */
+    private void enqueue(CacheSlot cache, String key, K args, String token, Long base) {
         try {
+            checkTaskOptions();
+            RefreshTask task = new RefreshTask(name, key, noArgs ? new byte[0] : encodeArgs(args), initArgs(),
+                    taskOptions(), now(), token);
             if (cacheback.queue().enqueue(task)) {
                 log.debug("{} {}: refresh enqueued", name, key);
                 cacheback.listener().onRefreshEnqueued(name, key);
+            } else if (token != null) {
+                // dropped on purpose (a task for the key is already waiting): that task takes the lease
+                releaseLease(cache, key, token);
             }
         } catch (RuntimeException e) {
             cacheback.errorLog().error("queue", "Unable to enqueue refresh of " + name + " key " + key + " on "
-                    + cacheback.queue().describe() + "; refreshing synchronously instead", e);
+                    + cacheback.queue().describe() + "; refreshing synchronously instead: " + e.getMessage(), e);
             cacheback.listener().onRefreshFallback(name, key, e);
             try {
-                refreshInto(cache, key, args, true);
+                refreshInto(cache, key, args, base != null ? base : versionAt(cache, key, true), true);
             } catch (RuntimeException failure) {
                 log.error("Synchronous fallback refresh of {} key {} failed; nothing stored", name, key, failure);
                 cacheback.listener().onRefreshFailed(name, key, failure);
             } finally {
-                if (leaseHeld) {
-                    releaseLease(cache, key);
+                if (token != null) {
+                    releaseLease(cache, key, token);
                 }
             }
         }
     }
 
-    /** Runs a task for this job in a worker: see {@link Cacheback#runTask}. */
-    final TaskResult runTask(RefreshTask task) {
+    /**
+     * Runs a task for this job in a worker (see {@link Cacheback#runTask}): checks that the task's
+     * lease is still its own (else takes the lease anew, or skips the task when another refresh holds
+     * it), keeps the lease and the delivery alive while it refreshes, stores fenced on the version it
+     * started from, and gives the lease back.
+     */
+    final TaskResult runTask(RefreshTask task, TaskDelivery delivery) {
         Job<K, V> target;
         K args;
         String key;
@@ -584,31 +633,120 @@ public abstract class Job<K, V> {
             args = target.decodeArgs(task.args());
             key = target.keyFor(args);
         } catch (RuntimeException e) {
-            String reason = "Task for job " + name + " key " + task.key() + " cannot be run: " + e.getMessage();
+            String reason = "Task for job " + name + " key " + LogText.escape(task.key()) + " cannot be run: " + e.getMessage();
             log.error(reason, e);
             return TaskResult.rejected(reason, e);
         }
         if (!key.equals(task.key())) {
             log.warn("Task for job {} was made for key {} but its arguments give key {} here: "
-                    + "are producer and worker running different versions?", name, task.key(), key);
+                    + "are producer and worker running different versions?", name, LogText.escape(task.key()), key);
         }
         CacheSlot cache = target.slot();
+        Duration leaseTtl = target.refreshTimeout();
+        String token = task.leaseToken();
+        if (token != null && !target.stillLeased(cache, key, token, leaseTtl)) {
+            try {
+                token = cache.backend().tryLease(key, leaseTtl);
+            } catch (RuntimeException e) {
+                cache.failed("lease", e);
+                return TaskResult.failed("cannot take the lease of key " + key + ": " + e, e);
+            }
+            if (token == null) {
+                log.debug("{} {}: skipped, another refresh holds the key's lease", name, key);
+                return TaskResult.skipped("another refresh of key " + key + " holds its lease");
+            }
+        }
+        ScheduledFuture<?> heartbeat = target.heartbeat(cache, key, token, leaseTtl, delivery);
         try {
-            target.refreshInto(cache, key, args, false);
+            target.refreshInto(cache, key, args, target.versionAt(cache, key, false), false);
             return TaskResult.done();
         } catch (RuntimeException e) {
-            log.error("Refresh of {} key {} failed; the entry is left as it was and will be retried after "
-                    + "its refresh timeout", name, key, e);
+            log.error("Refresh of {} key {} failed; the entry is left as it was", name, key, e);
             cacheback.listener().onRefreshFailed(name, key, e);
             return TaskResult.failed("refresh failed: " + e, e);
         } finally {
-            target.releaseLease(cache, key);
+            if (heartbeat != null) {
+                heartbeat.cancel(false);
+            }
+            if (token != null) {
+                target.releaseLease(cache, key, token);
+            }
         }
     }
 
-    private V refreshInto(CacheSlot cache, String key, K args, boolean degrade) {
+    /** Whether {@code token} still holds the key's lease, extending it; a cache that fails counts as held. */
+    private boolean stillLeased(CacheSlot cache, String key, String token, Duration ttl) {
+        try {
+            return cache.backend().extendLease(key, token, ttl);
+        } catch (RuntimeException e) {
+            cache.failed("extend lease", e);
+            return true;
+        }
+    }
+
+    /**
+     * Every third of the lease (and at least as often as the delivery asks): extends the lease and
+     * tells the transport the task is alive. {@code null} when there is nothing to keep alive.
+     */
+    private ScheduledFuture<?> heartbeat(CacheSlot cache, String key, String token, Duration leaseTtl,
+                                         TaskDelivery delivery) {
+        Duration deliveryInterval = delivery == null ? null : delivery.heartbeatInterval();
+        if (token == null && deliveryInterval == null) {
+            return null;
+        }
+        long period = Math.max(10, leaseTtl.toMillis() / 3);
+        if (deliveryInterval != null) {
+            period = Math.max(10, Math.min(period, deliveryInterval.toMillis()));
+        }
+        return cacheback.scheduler().scheduleAtFixedRate(() -> {
+            if (token != null && !stillLeased(cache, key, token, leaseTtl)) {
+                log.warn("{} {}: the refresh outlived its lease and another took it; its result will be stored "
+                        + "only if no newer entry was written meanwhile", name, key);
+            }
+            if (delivery != null) {
+                try {
+                    delivery.heartbeat();
+                } catch (RuntimeException e) {
+                    log.warn("{} {}: heartbeat to the queue failed: {}", name, key, e.toString());
+                }
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The version of the entry at {@code key} now ({@link CacheEntry#NO_ENTRY} for none or unreadable
+     * bytes): what a refresh fences its store on. When the cache fails: {@code null} ("do not store")
+     * with {@code degrade}, else the exception.
+     */
+    private Long versionAt(CacheSlot cache, String key, boolean degrade) {
+        try {
+            CacheEntry<V> entry = cache.backend().get(key, entryCodec);
+            return entry == null ? CacheEntry.NO_ENTRY : entry.version();
+        } catch (CorruptEntryException e) {
+            return CacheEntry.NO_ENTRY;
+        } catch (RuntimeException e) {
+            if (!degrade) {
+                throw e;
+            }
+            cache.failed("get", e);
+            return null;
+        }
+    }
+
+    /**
+     * Fetches and stores the data as fresh if the entry still has version {@code base} (DESIGN.md F2);
+     * returns the data either way. {@code base == null}: the cache failed, do not store.
+     */
+    private V refreshInto(CacheSlot cache, String key, K args, Long base, boolean degrade) {
         V data = timedFetch(key, args);
-        store(cache, key, new CacheEntry<>(expiry(args), data), degrade);
+        if (base != null) {
+            CacheEntry<V> entry = new CacheEntry<>(expiry(args), data, CacheEntry.newVersion());
+            if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade))) {
+                log.debug("{} {}: refreshed data not stored: the entry was replaced (set, delete or another refresh) "
+                        + "since the refresh began", name, key);
+                cacheback.listener().onRefreshSuperseded(name, key);
+            }
+        }
         return data;
     }
 
@@ -648,6 +786,36 @@ public abstract class Job<K, V> {
             cache.failed("set", e);
             return;
         }
+        verifyStored(cache, key, entry, degrade);
+    }
+
+    /**
+     * Stores an entry if the one there has version {@code expected}, as {@link #store} does otherwise.
+     *
+     * @return whether it stored; {@code null} when the cache failed (with {@code degrade}) or could not
+     *     hold the data (verify-writes off)
+     */
+    private Boolean storeIfVersion(CacheSlot cache, String key, long expected, CacheEntry<V> entry, boolean degrade) {
+        boolean stored;
+        try {
+            stored = cache.backend().setIfVersion(key, expected, entry, cacheTtl(), entryCodec);
+        } catch (EntryTooLargeException | CodecException e) {
+            unableToSave(cache, entry, e);
+            return null;
+        } catch (RuntimeException e) {
+            if (!degrade) {
+                throw e;
+            }
+            cache.failed("set", e);
+            return null;
+        }
+        if (stored) {
+            verifyStored(cache, key, entry, degrade);
+        }
+        return stored;
+    }
+
+    private void verifyStored(CacheSlot cache, String key, CacheEntry<V> entry, boolean degrade) {
         if (entry.data() != null && cacheback.verifyWrites()) {
             CacheEntry<V> readBack;
             try {
@@ -704,9 +872,9 @@ public abstract class Job<K, V> {
         cacheback.listener().onCorruptEntry(name, key, e);
     }
 
-    private void releaseLease(CacheSlot cache, String key) {
+    private void releaseLease(CacheSlot cache, String key, String token) {
         try {
-            cache.backend().releaseLease(key);
+            cache.backend().releaseLease(key, token);
         } catch (RuntimeException e) {
             cache.failed("release lease", e);
         }

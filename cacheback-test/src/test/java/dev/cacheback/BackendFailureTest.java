@@ -6,6 +6,7 @@ import dev.cacheback.spi.CacheBackendException;
 import dev.cacheback.spi.EntryCodec;
 import dev.cacheback.CacheEntry;
 import dev.cacheback.test.CountingJob;
+import dev.cacheback.test.ForwardingCacheBackend;
 import dev.cacheback.test.ManualRefreshQueue;
 import dev.cacheback.test.RecordingListener;
 import dev.cacheback.test.TestClock;
@@ -27,55 +28,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BackendFailureTest {
 
     /** The in-memory backend, behind a switch that makes every operation fail as a dead server would. */
-    static final class SwitchableBackend implements CacheBackend {
-        final CacheBackend delegate = CacheBackend.inMemory();
+    static final class SwitchableBackend extends ForwardingCacheBackend {
         volatile boolean down;
 
-        private void check() {
+        SwitchableBackend() {
+            super(CacheBackend.inMemory());
+        }
+
+        @Override
+        protected void before(String operation) {
             if (down) {
                 throw new CacheBackendException("connection refused (test switch)");
             }
-        }
-
-        @Override
-        public void open(dev.cacheback.spi.BackendContext context) {
-            delegate.open(context);
-        }
-
-        @Override
-        public <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
-            check();
-            return delegate.get(key, codec);
-        }
-
-        @Override
-        public <V> Map<String, CacheEntry<V>> getAll(Collection<String> keys, EntryCodec<V> codec) {
-            check();
-            return delegate.getAll(keys, codec);
-        }
-
-        @Override
-        public <V> void set(String key, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
-            check();
-            delegate.set(key, entry, ttl, codec);
-        }
-
-        @Override
-        public void delete(String key) {
-            check();
-            delegate.delete(key);
-        }
-
-        @Override
-        public boolean tryLease(String key, Duration ttl) {
-            check();
-            return delegate.tryLease(key, ttl);
-        }
-
-        @Override
-        public void releaseLease(String key) {
-            check();
-            delegate.releaseLease(key);
         }
     }
 

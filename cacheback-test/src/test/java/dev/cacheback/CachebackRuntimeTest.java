@@ -46,37 +46,10 @@ class CachebackRuntimeTest {
     @Test
     void aRuntimeThatCannotOpenItsPluginsLeavesNoThreadsBehind() {
         CacheBackend first = CacheBackend.inMemory();
-        CacheBackend refusing = new CacheBackend() {
+        CacheBackend refusing = new dev.cacheback.test.ForwardingCacheBackend(CacheBackend.inMemory()) {
             @Override
             public void open(dev.cacheback.spi.BackendContext context) {
                 throw new IllegalStateException("cannot connect");
-            }
-
-            @Override
-            public <V> CacheEntry<V> get(String key, dev.cacheback.spi.EntryCodec<V> codec) {
-                return null;
-            }
-
-            @Override
-            public <V> Map<String, CacheEntry<V>> getAll(java.util.Collection<String> keys, dev.cacheback.spi.EntryCodec<V> codec) {
-                return Map.of();
-            }
-
-            @Override
-            public <V> void set(String key, CacheEntry<V> entry, Duration ttl, dev.cacheback.spi.EntryCodec<V> codec) {
-            }
-
-            @Override
-            public void delete(String key) {
-            }
-
-            @Override
-            public boolean tryLease(String key, Duration ttl) {
-                return true;
-            }
-
-            @Override
-            public void releaseLease(String key) {
             }
         };
         long before = threadsNamed("cacheback-refresh-");

@@ -1,5 +1,6 @@
 package dev.cacheback;
 
+import dev.cacheback.internal.InProcessRefreshQueue;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.test.RefreshQueueContract;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +20,16 @@ class InProcessQueueContractTest extends RefreshQueueContract {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         pools.add(pool);
         return RefreshQueue.inProcess(pool);
+    }
+
+    @Override
+    protected List<String> deadLetterReasons(String queueName, RefreshQueue queue) {
+        return ((InProcessRefreshQueue) queue).deadLetters().stream().map(InProcessRefreshQueue.DeadLetter::reason).toList();
+    }
+
+    @Override
+    protected boolean defersWorkerStart() {
+        return false;
     }
 
     @Override

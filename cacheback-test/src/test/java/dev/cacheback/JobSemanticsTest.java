@@ -73,7 +73,7 @@ class JobSemanticsTest {
         assertThat(job.get("a")).isEqualTo("a#1");
         assertThat(job.last().status).isEqualTo(CacheStatus.MISS);
         assertThat(job.last().syncFetch).isTrue();
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().plusSeconds(30), "a#1"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().plusSeconds(30), "a#1"));
         assertThat(queue.enqueuedCount()).isZero();
     }
 
@@ -89,7 +89,7 @@ class JobSemanticsTest {
         assertThat(job.get("a")).isEqualTo("(loading)");
         assertThat(job.last().status).isEqualTo(CacheStatus.MISS);
         assertThat(job.last().syncFetch).isFalse();
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().plusSeconds(20), "(loading)"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().plusSeconds(20), "(loading)"));
         assertThat(job.fetches()).isZero();
         assertThat(queue.enqueuedCount()).isEqualTo(1);
         assertThat(job.get("a")).isEqualTo("(loading)");
@@ -132,7 +132,7 @@ class JobSemanticsTest {
         assertThat(job.get("a")).isEqualTo("a#1");
         assertThat(job.last().status).isEqualTo(CacheStatus.STALE);
         assertThat(job.last().syncFetch).isFalse();
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().plusSeconds(60), "a#1"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().plusSeconds(60), "a#1"));
         assertThat(job.get("a")).isEqualTo("a#1");
         assertThat(job.last().status).isEqualTo(CacheStatus.HIT);
         assertThat(queue.enqueuedCount()).isEqualTo(1);
@@ -190,7 +190,7 @@ class JobSemanticsTest {
         assertThat(job.rawGet("none")).isEmpty();
         job.get("a");
         job.invalidate("a");
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().plusSeconds(60), "a#1"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().plusSeconds(60), "a#1"));
         assertThat(queue.enqueuedCount()).isEqualTo(1);
         queue.runPending();
         assertThat(job.get("a")).isEqualTo("a#2");
@@ -219,7 +219,7 @@ class JobSemanticsTest {
     void s8SetStoresFreshDataUntilExpiry() {
         RecordingJob job = job(JobSettings.builder().lifetime(Duration.ofSeconds(5)));
         job.set("a", "given");
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().plusSeconds(5), "given"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().plusSeconds(5), "given"));
         assertThat(job.get("a")).isEqualTo("given");
         assertThat(job.fetches()).isZero();
     }
@@ -230,7 +230,7 @@ class JobSemanticsTest {
         assertThat(job.rawGet("a")).isEmpty();
         job.get("a");
         clock.advance(Duration.ofDays(1));
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().minus(Duration.ofDays(1)).plusSeconds(600), "a#1"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().minus(Duration.ofDays(1)).plusSeconds(600), "a#1"));
         assertThat(job.fetches()).isEqualTo(1);
         assertThat(queue.enqueuedCount()).isZero();
     }
@@ -240,7 +240,7 @@ class JobSemanticsTest {
         RecordingJob job = job(JobSettings.builder());
         job.get("a");
         assertThat(job.refresh("a")).isEqualTo("a#2");
-        assertThat(job.rawGet("a")).contains(new CacheEntry<>(clock.instant().plusSeconds(600), "a#2"));
+        assertThat(job.rawGet("a").map(JobSemanticsTest::unversioned)).contains(new CacheEntry<>(clock.instant().plusSeconds(600), "a#2"));
         assertThat(job.calls).hasSize(1);
     }
 
@@ -489,5 +489,10 @@ class JobSemanticsTest {
             assertThatThrownBy(() -> withArgs.set("x")).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("set(args, data)");
         }
+    }
+
+    /** The entry without its version, which is random: for comparing expiry and data. */
+    static <V> CacheEntry<V> unversioned(CacheEntry<V> entry) {
+        return new CacheEntry<>(entry.expiry(), entry.data());
     }
 }

@@ -3,6 +3,7 @@ package dev.cacheback.internal;
 import dev.cacheback.CacheEntry;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.EntryCodec;
+import dev.cacheback.spi.Leases;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -30,12 +31,24 @@ public final class DummyCacheBackend implements CacheBackend {
     }
 
     @Override
-    public boolean tryLease(String key, Duration ttl) {
+    public <V> boolean setIfVersion(String key, long expectedVersion, CacheEntry<V> entry, Duration ttl,
+                                    EntryCodec<V> codec) {
         return true;
     }
 
     @Override
-    public void releaseLease(String key) {
+    public String tryLease(String key, Duration ttl) {
+        return Leases.newToken();
+    }
+
+    @Override
+    public boolean releaseLease(String key, String token) {
+        return true;
+    }
+
+    @Override
+    public boolean extendLease(String key, String token, Duration ttl) {
+        return true;
     }
 
     @Override

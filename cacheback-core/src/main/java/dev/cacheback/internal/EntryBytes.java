@@ -3,6 +3,7 @@ package dev.cacheback.internal;
 import dev.cacheback.CacheEntry;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.CodecException;
+import dev.cacheback.spi.EntryFormat;
 import dev.cacheback.spi.EntryCodec;
 
 import java.lang.reflect.Type;
@@ -10,16 +11,18 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
- * The byte form of an entry: {@code 'C' 'B' version(1) flags(1) epochSecond(8) nano(4)} then the
- * codec's bytes for the data (absent when the data is null). Sixteen bytes of header, so bytes from
- * other programs are recognised as foreign rather than misread.
+ * The byte form of an entry ({@link EntryFormat}): {@code 'C' 'B' format(1) flags(1) epochSecond(8)
+ * nano(4) version(8)} then the codec's bytes for the data (absent when the data is null). The header
+ * lets bytes from other programs be recognised as foreign rather than misread. Format 1 (16-byte
+ * header, no version) is still read, as version {@link CacheEntry#NO_ENTRY}.
  */
 public final class EntryBytes<V> implements EntryCodec<V> {
 
-    static final int HEADER = 16;
+    static final int HEADER = EntryFormat.HEADER_BYTES;
+    private static final int HEADER_V1 = 16;
     private static final byte MAGIC_1 = 'C';
     private static final byte MAGIC_2 = 'B';
-    private static final byte VERSION = 1;
+    private static final byte VERSION = EntryFormat.FORMAT;
     private static final byte HAS_DATA = 1;
 
     private final Codec codec;
@@ -40,18 +43,22 @@ public final class EntryBytes<V> implements EntryCodec<V> {
         byte[] data = entry.data() == null ? new byte[0] : codec.encode(entry.data(), valueType);
         ByteBuffer buffer = ByteBuffer.allocate(HEADER + data.length);
         buffer.put(MAGIC_1).put(MAGIC_2).put(VERSION).put(entry.data() == null ? 0 : HAS_DATA)
-                .putLong(entry.expiry().getEpochSecond()).putInt(entry.expiry().getNano()).put(data);
+                .putLong(entry.expiry().getEpochSecond()).putInt(entry.expiry().getNano()).putLong(entry.version()).put(data);
         return buffer.array();
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public CacheEntry<V> decode(byte[] bytes) {
-        if (bytes.length < HEADER || bytes[0] != MAGIC_1 || bytes[1] != MAGIC_2) {
+        if (bytes.length < HEADER_V1 || bytes[0] != MAGIC_1 || bytes[1] != MAGIC_2) {
             throw new CodecException("not a Cacheback entry (" + bytes.length + " bytes without the entry header)");
         }
-        if (bytes[2] != VERSION) {
-            throw new CodecException("entry format version " + bytes[2] + " is not readable by this version (reads " + VERSION + ")");
+        if (bytes[2] != VERSION && bytes[2] != 1) {
+            throw new CodecException("entry format version " + bytes[2] + " is not readable by this version (reads 1 and " + VERSION + ")");
+        }
+        int header = bytes[2] == 1 ? HEADER_V1 : HEADER;
+        if (bytes.length < header) {
+            throw new CodecException("not a Cacheback entry (" + bytes.length + " bytes, shorter than the entry header)");
         }
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         boolean hasData = buffer.get(3) == HAS_DATA;
@@ -61,14 +68,15 @@ public final class EntryBytes<V> implements EntryCodec<V> {
         } catch (RuntimeException e) {
             throw new CodecException("entry header holds an impossible expiry", e);
         }
+        long version = header == HEADER ? buffer.getLong(EntryFormat.VERSION_OFFSET) : CacheEntry.NO_ENTRY;
         if (!hasData) {
-            if (bytes.length != HEADER) {
-                throw new CodecException("entry without data has " + (bytes.length - HEADER) + " trailing bytes");
+            if (bytes.length != header) {
+                throw new CodecException("entry without data has " + (bytes.length - header) + " trailing bytes");
             }
-            return new CacheEntry<>(expiry, null);
+            return new CacheEntry<>(expiry, null, version);
         }
-        byte[] data = new byte[bytes.length - HEADER];
-        System.arraycopy(bytes, HEADER, data, 0, data.length);
-        return new CacheEntry<>(expiry, (V) codec.decode(data, valueType));
+        byte[] data = new byte[bytes.length - header];
+        System.arraycopy(bytes, header, data, 0, data.length);
+        return new CacheEntry<>(expiry, (V) codec.decode(data, valueType), version);
     }
 }

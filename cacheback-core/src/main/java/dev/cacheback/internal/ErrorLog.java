@@ -29,6 +29,8 @@ public final class ErrorLog {
     private static final class Window {
         volatile Instant next = Instant.MIN;
         final AtomicLong suppressed = new AtomicLong();
+        /** Whether an error was logged since the last recovery was: a recovery is worth a line only then. */
+        volatile boolean loggedSinceRecovery;
     }
 
     /** Logs {@code message} with {@code error} unless the same subject was logged within the interval. */
@@ -41,6 +43,7 @@ public final class ErrorLog {
                 return;
             }
             window.next = now.plus(interval);
+            window.loggedSinceRecovery = true;
         }
         long suppressed = window.suppressed.getAndSet(0);
         String suffix = suppressed > 0 ? " (" + suppressed + " similar errors in the last " + interval.toSeconds()
@@ -48,8 +51,23 @@ public final class ErrorLog {
         log.error(message + suffix + " [next such message in " + interval.toSeconds() + " s at most]", error);
     }
 
-    /** Forgets a subject, so its next failure is logged at once: called when a server answers again. */
-    public void recovered(String subject) {
-        windows.remove(subject);
+    /**
+     * The subject answered again. Returns whether that is worth a log line: only when an error of the
+     * subject was logged since its last recovery. The interval is not reset: a subject that keeps
+     * alternating between failing and answering (one dead node of two, a flapping link) still costs
+     * at most one error line and one recovery line per interval.
+     */
+    public boolean recovered(String subject) {
+        Window window = windows.get(subject);
+        if (window == null || !window.loggedSinceRecovery) {
+            return false;
+        }
+        synchronized (window) {
+            if (!window.loggedSinceRecovery) {
+                return false;
+            }
+            window.loggedSinceRecovery = false;
+            return true;
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.cacheback.CacheEntry;
 import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.EntryCodec;
+import dev.cacheback.spi.Leases;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -42,8 +43,11 @@ public final class InMemoryCacheBackend implements CacheBackend {
         this.storeCopies = storeCopies;
     }
 
-    /** A value and the epoch millisecond (on the runtime's clock) from which the store forgets it. */
-    private record Timed(Object value, long deadlineMillis) {
+    /**
+     * A value (an entry, its bytes, or a lease token), its version (entries only), and the epoch
+     * millisecond (on the runtime's clock) from which the store forgets it.
+     */
+    private record Timed(Object value, long version, long deadlineMillis) {
     }
 
     @Override
@@ -90,8 +94,29 @@ public final class InMemoryCacheBackend implements CacheBackend {
 
     @Override
     public <V> void set(String key, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
+        entries().put(key, timed(entry, ttl, codec));
+    }
+
+    @Override
+    public <V> boolean setIfVersion(String key, long expectedVersion, CacheEntry<V> entry, Duration ttl,
+                                    EntryCodec<V> codec) {
+        Timed mine = timed(entry, ttl, codec);
+        long now = clock.millis();
+        boolean[] stored = {false};
+        entries().asMap().compute(key, (k, current) -> {
+            long currentVersion = current == null || current.deadlineMillis() <= now ? CacheEntry.NO_ENTRY : current.version();
+            if (currentVersion != expectedVersion) {
+                return current;
+            }
+            stored[0] = true;
+            return mine;
+        });
+        return stored[0];
+    }
+
+    private <V> Timed timed(CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
         Object value = storeCopies ? codec.encode(entry) : entry;
-        entries().put(key, new Timed(value, deadline(ttl)));
+        return new Timed(value, entry.version(), deadline(ttl));
     }
 
     @Override
@@ -100,15 +125,37 @@ public final class InMemoryCacheBackend implements CacheBackend {
     }
 
     @Override
-    public boolean tryLease(String key, Duration ttl) {
-        Timed mine = new Timed(Boolean.TRUE, deadline(ttl));
+    public String tryLease(String key, Duration ttl) {
+        String token = Leases.newToken();
         // asMap().putIfAbsent treats an expired lease as absent: atomic take-if-free
-        return leases().asMap().putIfAbsent(key, mine) == null;
+        return leases().asMap().putIfAbsent(key, new Timed(token, 0, deadline(ttl))) == null ? token : null;
     }
 
     @Override
-    public void releaseLease(String key) {
-        leases().invalidate(key);
+    public boolean releaseLease(String key, String token) {
+        boolean[] released = {false};
+        leases().asMap().computeIfPresent(key, (k, lease) -> {
+            if (lease.value().equals(token)) {
+                released[0] = true;
+                return null;
+            }
+            return lease;
+        });
+        return released[0];
+    }
+
+    @Override
+    public boolean extendLease(String key, String token, Duration ttl) {
+        boolean[] extended = {false};
+        Timed longer = new Timed(token, 0, deadline(ttl));
+        leases().asMap().computeIfPresent(key, (k, lease) -> {
+            if (lease.value().equals(token)) {
+                extended[0] = true;
+                return longer;
+            }
+            return lease;
+        });
+        return extended[0];
     }
 
     @Override

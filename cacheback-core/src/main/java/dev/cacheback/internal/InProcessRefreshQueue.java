@@ -5,10 +5,12 @@ import dev.cacheback.spi.QueueContext;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshQueueException;
 import dev.cacheback.spi.RefreshTask;
+import dev.cacheback.spi.TaskDelivery;
 import dev.cacheback.spi.TaskResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Honours the task options {@code queue} (every name shares the one executor) and
  * {@code expiration}; rejects {@code priority} and {@code delay}.
+ *
+ * <p>Each task goes through the runtime's {@link dev.cacheback.WorkerEngine}: a failed refresh is
+ * tried again after the {@link dev.cacheback.RetryPolicy}'s backoff (scheduled on the runtime's
+ * scheduler), and dead-lettered after its last attempt; dead letters are counted, reported to the
+ * listener and the latest 100 kept for {@link #deadLetters()}. Tasks live in this process only: they
+ * are lost when it stops (the next stale read makes a new one).
  */
 public final class InProcessRefreshQueue implements RefreshQueue {
 
@@ -37,11 +45,20 @@ public final class InProcessRefreshQueue implements RefreshQueue {
 
     private enum State { WAITING, RUNNING, RUNNING_THEN_AGAIN }
 
+    private record Pending(RefreshTask task, int attempt) {
+    }
+
+    /** A task dead-lettered by this queue, with the reason. */
+    public record DeadLetter(RefreshTask task, int attempts, String reason) {
+    }
+
+    private static final int DEAD_LETTERS_KEPT = 100;
+
     private static final class Slot {
         State state;
-        RefreshTask next;
+        Pending next;
 
-        Slot(State state, RefreshTask next) {
+        Slot(State state, Pending next) {
             this.state = state;
             this.next = next;
         }
@@ -54,6 +71,8 @@ public final class InProcessRefreshQueue implements RefreshQueue {
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final java.util.ArrayDeque<DeadLetter> deadLetters = new java.util.ArrayDeque<>();
     private final Object idle = new Object();
     private volatile QueueContext context;
     private volatile boolean closed;
@@ -84,16 +103,25 @@ public final class InProcessRefreshQueue implements RefreshQueue {
         if (closed) {
             throw new RefreshQueueException("The in-process refresh queue is closed");
         }
+        return offer(ctx, new Pending(task, 1));
+    }
+
+    private boolean offer(QueueContext ctx, Pending pending) {
+        RefreshTask task = pending.task();
+        if (closed) {
+            drop(ctx, task, "the queue was closed before the task could be tried again");
+            return false;
+        }
         boolean[] submit = {false};
         boolean[] accepted = {true};
         slots.compute(task.key(), (key, slot) -> {
             if (slot == null) {
                 submit[0] = true;
-                return new Slot(State.WAITING, task);
+                return new Slot(State.WAITING, pending);
             }
             if (slot.state == State.RUNNING) {
                 slot.state = State.RUNNING_THEN_AGAIN;
-                slot.next = task;
+                slot.next = pending;
                 return slot;
             }
             accepted[0] = false;
@@ -103,10 +131,11 @@ public final class InProcessRefreshQueue implements RefreshQueue {
             drop(ctx, task, "a refresh of this key is already waiting");
             return false;
         }
-        return !submit[0] || submit(ctx, task);
+        return !submit[0] || submit(ctx, pending);
     }
 
-    private boolean submit(QueueContext ctx, RefreshTask task) {
+    private boolean submit(QueueContext ctx, Pending pending) {
+        RefreshTask task = pending.task();
         if (waiting.incrementAndGet() > capacity) {
             waiting.decrementAndGet();
             slots.remove(task.key());
@@ -114,7 +143,7 @@ public final class InProcessRefreshQueue implements RefreshQueue {
             return false;
         }
         try {
-            executor.execute(() -> run(ctx, task));
+            executor.execute(() -> run(ctx, pending));
             return true;
         } catch (RejectedExecutionException e) {
             waiting.decrementAndGet();
@@ -124,7 +153,8 @@ public final class InProcessRefreshQueue implements RefreshQueue {
         }
     }
 
-    private void run(QueueContext ctx, RefreshTask task) {
+    private void run(QueueContext ctx, Pending pending) {
+        RefreshTask task = pending.task();
         waiting.decrementAndGet();
         active.incrementAndGet();
         try {
@@ -136,15 +166,12 @@ public final class InProcessRefreshQueue implements RefreshQueue {
             if (closed) {
                 drop(ctx, task, "the queue was closed before the task started");
             } else {
-                TaskResult result = ctx.handler().handle(task);
-                if (result.outcome() != TaskResult.Outcome.DONE && result.outcome() != TaskResult.Outcome.FAILED) {
-                    drop(ctx, task, result.reason());
-                }
+                ctx.worker().process(new Delivery(ctx, pending));
             }
         } catch (RuntimeException | Error e) {
             log.error("Refresh task {} threw past its handler", task, e);
         } finally {
-            RefreshTask[] again = {null};
+            Pending[] again = {null};
             slots.computeIfPresent(task.key(), (k, slot) -> {
                 if (slot.state == State.RUNNING_THEN_AGAIN && !closed) {
                     again[0] = slot.next;
@@ -162,6 +189,64 @@ public final class InProcessRefreshQueue implements RefreshQueue {
                 }
             }
         }
+    }
+
+    /** One run of a task: settled by the worker engine. */
+    private final class Delivery implements TaskDelivery {
+        private final QueueContext ctx;
+        private final Pending pending;
+
+        Delivery(QueueContext ctx, Pending pending) {
+            this.ctx = ctx;
+            this.pending = pending;
+        }
+
+        @Override
+        public RefreshTask task() {
+            return pending.task();
+        }
+
+        @Override
+        public int attempt() {
+            return pending.attempt();
+        }
+
+        @Override
+        public void acknowledge() {
+        }
+
+        @Override
+        public void retryAfter(Duration delay) {
+            Pending retry = new Pending(pending.task(), pending.attempt() + 1);
+            try {
+                ctx.scheduler().schedule(() -> offer(ctx, retry), delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                drop(ctx, pending.task(), "the runtime is closing; the retry was not scheduled");
+            }
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            deadLettered.incrementAndGet();
+            synchronized (deadLetters) {
+                if (deadLetters.size() == DEAD_LETTERS_KEPT) {
+                    deadLetters.removeFirst();
+                }
+                deadLetters.addLast(new DeadLetter(pending.task(), pending.attempt(), reason));
+            }
+        }
+    }
+
+    /** The latest dead-lettered tasks (at most 100), oldest first. */
+    public java.util.List<DeadLetter> deadLetters() {
+        synchronized (deadLetters) {
+            return java.util.List.copyOf(deadLetters);
+        }
+    }
+
+    /** Tasks dead-lettered since creation. */
+    public long deadLetteredCount() {
+        return deadLettered.get();
     }
 
     private void drop(QueueContext ctx, RefreshTask task, String reason) {

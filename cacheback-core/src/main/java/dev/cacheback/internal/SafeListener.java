@@ -82,6 +82,11 @@ public final class SafeListener implements CachebackListener {
     }
 
     @Override
+    public void onRefreshSuperseded(String job, String key) {
+        each(l -> l.onRefreshSuperseded(job, key));
+    }
+
+    @Override
     public void onTaskDropped(String job, String key, String reason) {
         each(l -> l.onTaskDropped(job, key, reason));
     }

@@ -35,6 +35,9 @@ public final class TaskEnvelope {
         ObjectNode init = root.putObject("init");
         task.init().forEach(init::put);
         root.put("createdAt", task.createdAt().toString());
+        if (task.leaseToken() != null) {
+            root.put("lease", task.leaseToken());
+        }
         TaskOptions options = task.options();
         ObjectNode opts = root.putObject("options");
         if (options.queue() != null) {
@@ -91,7 +94,8 @@ public final class TaskEnvelope {
                     Base64.getDecoder().decode(required(root, "args").asString()),
                     init,
                     options.build(),
-                    Instant.parse(required(root, "createdAt").asString()));
+                    Instant.parse(required(root, "createdAt").asString()),
+                    root.hasNonNull("lease") ? root.get("lease").asString() : null);
         } catch (JacksonException | IllegalArgumentException | java.time.DateTimeException e) {
             throw new MalformedTaskException("Not a Cacheback refresh task (" + bytes.length + " bytes): " + e.getMessage(), e);
         }

@@ -8,7 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A base for backends that store bytes (Redis, memcached, a file): implement the byte operations and
+ * A base for backends that store bytes (Redis, memcached, a file): implement the byte operations (and
+ * the lease operations of {@link CacheBackend}) and
  * this class does the encoding, and turns bytes the job cannot read into a
  * {@link CorruptEntryException} (in {@link #get}) or an absent key (in {@link #getAll}).
  */
@@ -22,6 +23,15 @@ public abstract class BytesCacheBackend implements CacheBackend {
 
     /** Stores {@code value} at {@code key} for {@code ttl}. */
     protected abstract void setBytes(String key, byte[] value, Duration ttl);
+
+    /**
+     * Stores {@code value} at {@code key} for {@code ttl} only if the bytes there now have
+     * {@link EntryFormat#version version} {@code expectedVersion} ({@link CacheEntry#NO_ENTRY}: no
+     * bytes, or bytes {@link EntryFormat#version} reads as no entry), atomically on the server.
+     *
+     * @return whether it stored
+     */
+    protected abstract boolean setBytesIfVersion(String key, long expectedVersion, byte[] value, Duration ttl);
 
     @Override
     public final <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
@@ -53,5 +63,11 @@ public abstract class BytesCacheBackend implements CacheBackend {
     @Override
     public final <V> void set(String key, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
         setBytes(key, codec.encode(entry), ttl);
+    }
+
+    @Override
+    public final <V> boolean setIfVersion(String key, long expectedVersion, CacheEntry<V> entry, Duration ttl,
+                                          EntryCodec<V> codec) {
+        return setBytesIfVersion(key, expectedVersion, codec.encode(entry), ttl);
     }
 }

@@ -20,7 +20,13 @@ import java.util.Map;
  *
  * <p>The lease ({@link #tryLease}) is what makes one refresh per key per {@code refreshTimeout}
  * hold across processes: it must be atomic on the server (Redis {@code SET NX PX}, memcached
- * {@code add}, an atomic map operation in memory).
+ * {@code add}, an atomic map operation in memory), and owned: taking it returns a token, and only
+ * that token releases or extends it (DESIGN.md F1). {@link #setIfVersion} is the conditional write
+ * that fences refreshes (F2).
+ *
+ * <p>A backend that talks to a server bounds every operation by a timeout and, after a timeout,
+ * fails fast until a probe sees the server answer again ({@link ServerBreaker}), so a frozen server
+ * costs a caller at most one timeout (F5).
  */
 public interface CacheBackend extends AutoCloseable {
 
@@ -85,15 +91,57 @@ public interface CacheBackend extends AutoCloseable {
     void delete(String key);
 
     /**
-     * Takes the refresh lease of {@code key} for {@code ttl} if nobody holds it: atomically, across
-     * every process sharing this store.
+     * Stores {@code entry} only if the entry now at {@code key} has version {@code expectedVersion}
+     * ({@link CacheEntry#NO_ENTRY}: only if there is no entry, or none this library can read), in one
+     * atomic step on the server: a Redis script, a memcached {@code gets}/{@code cas} (or {@code add})
+     * pair, an atomic map operation in memory. This is how a refresh is fenced (DESIGN.md F2): it
+     * stores only if nothing ({@code set}, {@code delete}, another refresh) replaced the entry it
+     * started from.
      *
-     * @return {@code true} if this call took the lease
+     * @return {@code true} if stored, {@code false} if another entry (or, when one was expected, no
+     *     entry) was there
+     * @throws EntryTooLargeException when the encoded entry exceeds what the server accepts
+     * @throws CacheBackendException when the server cannot answer
      */
-    boolean tryLease(String key, Duration ttl);
+    <V> boolean setIfVersion(String key, long expectedVersion, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec);
 
-    /** Gives the refresh lease of {@code key} back before its time to live ends. */
-    void releaseLease(String key);
+    /**
+     * Takes the refresh lease of {@code key} for {@code ttl} if nobody holds it: atomically, across
+     * every process sharing this store (Redis {@code SET NX PX}, memcached {@code add}).
+     *
+     * @return the lease's token, a short printable string unique to this taking, or {@code null} when
+     *     another holds the lease
+     * @throws CacheBackendException when the server cannot answer
+     */
+    String tryLease(String key, Duration ttl);
+
+    /**
+     * Gives the lease of {@code key} back if {@code token} still holds it (compare-and-delete): a
+     * process never releases a lease another has taken since its own expired.
+     *
+     * @return {@code true} if the lease was held by {@code token} and is now free
+     * @throws CacheBackendException when the server cannot answer
+     */
+    boolean releaseLease(String key, String token);
+
+    /**
+     * Extends the lease of {@code key} to {@code ttl} from now if {@code token} still holds it: what a
+     * worker does while a refresh runs longer than its lease.
+     *
+     * @return {@code true} if {@code token} held the lease and it was extended
+     * @throws CacheBackendException when the server cannot answer
+     */
+    boolean extendLease(String key, String token, Duration ttl);
+
+    /**
+     * Whether every process configured with the same settings shares this store (Redis, memcached),
+     * as opposed to a store private to this process (in-memory, dummy). A worker process refreshing
+     * into a private store would leave every other process stale, so standalone workers refuse to
+     * start without a shared cache unless told otherwise. Default {@code false}.
+     */
+    default boolean shared() {
+        return false;
+    }
 
     /**
      * Checks that the server answers, for health checks: one cheap round trip (Redis {@code PING},

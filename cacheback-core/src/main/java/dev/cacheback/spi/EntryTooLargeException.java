@@ -12,7 +12,10 @@ public class EntryTooLargeException extends CacheBackendException {
      */
     public EntryTooLargeException(String backend, long entryBytes, long limitBytes, Throwable cause) {
         super("the entry (" + entryBytes + " bytes) exceeds " + backend + "'s item size"
-                + (limitBytes > 0 ? " (" + limitBytes + " bytes)" : ""), cause);
+                + (limitBytes > 0 ? " (" + limitBytes + " bytes)" : "")
+                + "; store less per entry (split the value, or cache an id and a smaller view), or raise the "
+                + "server's item size limit and the backend's matching setting (memcached: the server's -I option "
+                + "and itemSizeLimit)", cause);
         this.entryBytes = entryBytes;
         this.limitBytes = limitBytes;
     }

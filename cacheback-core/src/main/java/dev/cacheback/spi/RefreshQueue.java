@@ -14,11 +14,26 @@ import java.util.concurrent.Executor;
  * take the task (the broker is down, the publish was not confirmed in time); the engine then
  * refreshes synchronously (DESIGN.md S11).
  *
- * <p>Workers receive tasks through the {@link TaskHandler} of the {@link QueueContext} given to
- * {@link #open}; whether a queue consumes in this process is the queue's own setting (the in-process
- * queue always does; broker queues when configured as workers). Implementations are thread-safe.
+ * <p>Workers hand each delivery to the {@link dev.cacheback.WorkerEngine} of the {@link QueueContext}
+ * given to {@link #open}, which runs it and tells the transport to acknowledge, retry after a backoff
+ * or dead-letter it (DESIGN.md F3): the queue keeps only its transport. Whether a queue consumes in
+ * this process is the queue's own setting (the in-process queue always does; broker queues when
+ * configured as workers), and a broker queue built to defer its worker reads nothing before
+ * {@link #startWorker()} (F4). Implementations are thread-safe.
+ *
+ * <p>Option names and defaults shared by every broker queue: the task option {@code queue} names the
+ * queue, default {@value #DEFAULT_QUEUE}; {@code concurrency} (tasks run at once by this process's
+ * worker) default {@value #DEFAULT_CONCURRENCY}; {@code connectTimeout} 2 s; {@code shutdownTimeout}
+ * 30 s; reconnect attempts back off to at most 2 s apart; retries and dead letters follow the
+ * runtime's {@link dev.cacheback.RetryPolicy}.
  */
 public interface RefreshQueue extends AutoCloseable {
+
+    /** The queue name tasks go to when a job's task options name none, on every broker queue. */
+    String DEFAULT_QUEUE = "cacheback";
+
+    /** How many tasks a worker runs at once by default, on every queue that has workers. */
+    int DEFAULT_CONCURRENCY = 2;
 
     /**
      * A queue whose worker is {@code executor}, in this process, holding at most 10,000 waiting
@@ -59,6 +74,15 @@ public interface RefreshQueue extends AutoCloseable {
      * @throws IllegalArgumentException naming each option this queue does not honour, and those it does
      */
     void validate(TaskOptions options);
+
+    /**
+     * Starts this queue's workers if they were built to wait for it (a broker queue's
+     * {@code deferWorkerStart()}); called by {@link dev.cacheback.Cacheback#startWorkers()} once every
+     * job the process may refresh is registered. Does nothing for queues whose workers already run or
+     * that have none. Idempotent. Default: nothing.
+     */
+    default void startWorker() {
+    }
 
     /**
      * Checks that the broker answers, for health checks: one cheap round trip bounded by the

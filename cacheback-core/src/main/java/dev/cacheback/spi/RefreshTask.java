@@ -3,6 +3,7 @@ package dev.cacheback.spi;
 import dev.cacheback.TaskOptions;
 import dev.cacheback.internal.TaskEnvelope;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -27,6 +28,7 @@ public final class RefreshTask {
     private final Map<String, String> init;
     private final TaskOptions options;
     private final Instant createdAt;
+    private final String leaseToken;
 
     /**
      * @param jobName   the registered name of the job
@@ -38,12 +40,29 @@ public final class RefreshTask {
      */
     public RefreshTask(String jobName, String key, byte[] args, Map<String, String> init,
                        TaskOptions options, Instant createdAt) {
+        this(jobName, key, args, init, options, createdAt, null);
+    }
+
+    /**
+     * @param jobName    the registered name of the job
+     * @param key        the cache key being refreshed (for logs and de-duplication)
+     * @param args       the encoded arguments
+     * @param init       the job's init values, empty for most jobs
+     * @param options    the job's task options
+     * @param createdAt  when the task was made, by the producing runtime's clock
+     * @param leaseToken the token of the key's refresh lease taken for this task, or {@code null} when
+     *                   none was taken ({@code asyncRefresh}): the worker extends the lease while it
+     *                   refreshes and releases it with this token (DESIGN.md F1)
+     */
+    public RefreshTask(String jobName, String key, byte[] args, Map<String, String> init,
+                       TaskOptions options, Instant createdAt, String leaseToken) {
         this.jobName = Objects.requireNonNull(jobName, "jobName");
         this.key = Objects.requireNonNull(key, "key");
         this.args = Objects.requireNonNull(args, "args").clone();
         this.init = Map.copyOf(Objects.requireNonNull(init, "init"));
         this.options = Objects.requireNonNull(options, "options");
         this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+        this.leaseToken = leaseToken;
     }
 
     /**
@@ -85,21 +104,37 @@ public final class RefreshTask {
         return createdAt;
     }
 
-    /** Whether the task's expiration option has passed at {@code now}. Tasks without one never expire. */
+    /** The token of the lease taken for this task, or {@code null} when none was taken. */
+    public String leaseToken() {
+        return leaseToken;
+    }
+
+    /**
+     * Whether the task's expiration option has passed at {@code now}. Tasks without one never expire,
+     * nor do tasks whose expiration lies beyond the representable instants.
+     */
     public boolean isExpired(Instant now) {
-        return options.expiration() != null && now.isAfter(createdAt.plus(options.expiration()));
+        Duration expiration = options.expiration();
+        if (expiration == null) {
+            return false;
+        }
+        try {
+            return now.isAfter(createdAt.plus(expiration));
+        } catch (java.time.DateTimeException | ArithmeticException beyondTime) {
+            return false;
+        }
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof RefreshTask t && jobName.equals(t.jobName) && key.equals(t.key)
                 && Arrays.equals(args, t.args) && init.equals(t.init) && options.equals(t.options)
-                && createdAt.equals(t.createdAt);
+                && createdAt.equals(t.createdAt) && Objects.equals(leaseToken, t.leaseToken);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(jobName, key, Arrays.hashCode(args), init, options, createdAt);
+        return Objects.hash(jobName, key, Arrays.hashCode(args), init, options, createdAt, leaseToken);
     }
 
     @Override

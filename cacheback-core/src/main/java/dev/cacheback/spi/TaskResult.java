@@ -22,7 +22,12 @@ public record TaskResult(Outcome outcome, String reason, Throwable error) {
         /** The task's arguments or settings cannot be read by the job: retrying cannot help. */
         REJECTED,
         /** The task outlived its expiration option and was not run. */
-        EXPIRED
+        EXPIRED,
+        /**
+         * The task was not run because another refresh of its key holds the key's lease (a retry whose
+         * own lease was given back and taken by a newer refresh): that refresh stands for it.
+         */
+        SKIPPED
     }
 
     private static final TaskResult DONE_RESULT = new TaskResult(Outcome.DONE, "", null);
@@ -50,6 +55,10 @@ public record TaskResult(Outcome outcome, String reason, Throwable error) {
 
     public static TaskResult expired(String reason) {
         return new TaskResult(Outcome.EXPIRED, reason, null);
+    }
+
+    public static TaskResult skipped(String reason) {
+        return new TaskResult(Outcome.SKIPPED, reason, null);
     }
 
     /** Whether a later try of the same task could succeed ({@link Outcome#FAILED} only). */

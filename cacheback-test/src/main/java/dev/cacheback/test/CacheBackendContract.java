@@ -71,6 +71,19 @@ public abstract class CacheBackendContract {
         await().atMost(ttl.plusSeconds(5)).pollInterval(Duration.ofMillis(50)).until(gone);
     }
 
+    /** Lets {@code time} pass for the server: moves the clock, or sleeps where the server keeps its own time. */
+    protected void passServerTime(Duration time) {
+        clock.advance(time);
+        if (!serverTimeFollowsClock()) {
+            try {
+                Thread.sleep(time.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     @BeforeEach
     void openRuntime() {
         backend = newBackend();
@@ -150,34 +163,90 @@ public abstract class CacheBackendContract {
     }
 
     @Test
-    void leaseIsExclusiveUntilReleased() {
-        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isTrue();
-        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isFalse();
-        backend.releaseLease(key("lease"));
-        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isTrue();
+    void leaseIsExclusiveUntilReleasedByItsToken() {
+        String token = backend.tryLease(key("lease"), Duration.ofMinutes(1));
+        assertThat(token).isNotNull().matches("[!-~]+");
+        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isNull();
+        assertThat(backend.releaseLease(key("lease"), "not-the-token")).isFalse();
+        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isNull();
+        assertThat(backend.releaseLease(key("lease"), token)).isTrue();
+        assertThat(backend.releaseLease(key("lease"), token)).isFalse();
+        assertThat(backend.tryLease(key("lease"), Duration.ofMinutes(1))).isNotNull().isNotEqualTo(token);
+    }
+
+    @Test
+    void aLeaseTakenAfterAnotherExpiredCannotBeReleasedByTheOldToken() {
+        String old = backend.tryLease(key("lease-owner"), Duration.ofSeconds(1));
+        assertThat(old).isNotNull();
+        String[] newer = {null};
+        waitForServerTtl(Duration.ofSeconds(1), () -> (newer[0] = backend.tryLease(key("lease-owner"), Duration.ofMinutes(1))) != null);
+        assertThat(backend.releaseLease(key("lease-owner"), old)).isFalse();
+        assertThat(backend.extendLease(key("lease-owner"), old, Duration.ofMinutes(1))).isFalse();
+        assertThat(backend.tryLease(key("lease-owner"), Duration.ofMinutes(1))).isNull();
+        assertThat(backend.releaseLease(key("lease-owner"), newer[0])).isTrue();
+    }
+
+    @Test
+    void extendingALeaseKeepsItPastItsFirstTimeToLive() {
+        String token = backend.tryLease(key("lease-extend"), Duration.ofSeconds(2));
+        assertThat(backend.extendLease(key("lease-extend"), token, Duration.ofMinutes(5))).isTrue();
+        passServerTime(Duration.ofMillis(2_100));
+        assertThat(backend.tryLease(key("lease-extend"), Duration.ofMinutes(1))).isNull();
+        assertThat(backend.releaseLease(key("lease-extend"), token)).isTrue();
     }
 
     @Test
     void leaseDoesNotTouchTheEntry() {
         backend.set(key("le"), new CacheEntry<>(clock.instant(), item("le")), Duration.ofMinutes(5), codec);
-        assertThat(backend.tryLease(key("le"), Duration.ofMinutes(1))).isTrue();
-        backend.releaseLease(key("le"));
+        String token = backend.tryLease(key("le"), Duration.ofMinutes(1));
+        assertThat(token).isNotNull();
+        backend.releaseLease(key("le"), token);
         assertThat(backend.get(key("le"), codec).data().name()).isEqualTo("le");
     }
 
     @Test
     void leaseExpiresAfterItsTimeToLive() {
-        assertThat(backend.tryLease(key("lease-ttl"), Duration.ofSeconds(1))).isTrue();
-        waitForServerTtl(Duration.ofSeconds(1), () -> {
-            boolean taken = backend.tryLease(key("lease-ttl"), Duration.ofMinutes(1));
-            return taken;
-        });
+        assertThat(backend.tryLease(key("lease-ttl"), Duration.ofSeconds(1))).isNotNull();
+        waitForServerTtl(Duration.ofSeconds(1), () -> backend.tryLease(key("lease-ttl"), Duration.ofMinutes(1)) != null);
     }
 
     @Test
     void exactlyOneOf32ConcurrentCallersTakesTheLease() {
-        List<Boolean> taken = Stampede.run(32, () -> backend.tryLease(key("contended"), Duration.ofMinutes(1)));
-        assertThat(taken).containsOnlyOnce(true);
+        List<String> taken = Stampede.run(32, () -> backend.tryLease(key("contended"), Duration.ofMinutes(1)));
+        assertThat(taken.stream().filter(java.util.Objects::nonNull)).hasSize(1);
+    }
+
+    @Test
+    void aConditionalWriteStoresOnlyOverTheVersionItExpects() {
+        CacheEntry<Item> first = new CacheEntry<>(clock.instant(), item("v1"), CacheEntry.newVersion());
+        assertThat(backend.setIfVersion(key("cas"), CacheEntry.NO_ENTRY, first, Duration.ofMinutes(5), codec)).isTrue();
+        assertThat(backend.get(key("cas"), codec).version()).isEqualTo(first.version());
+        CacheEntry<Item> second = new CacheEntry<>(clock.instant(), item("v2"), CacheEntry.newVersion());
+        assertThat(backend.setIfVersion(key("cas"), CacheEntry.NO_ENTRY, second, Duration.ofMinutes(5), codec)).isFalse();
+        assertThat(backend.setIfVersion(key("cas"), first.version() + 1, second, Duration.ofMinutes(5), codec)).isFalse();
+        assertThat(backend.get(key("cas"), codec).data().name()).isEqualTo("v1");
+        assertThat(backend.setIfVersion(key("cas"), first.version(), second, Duration.ofMinutes(5), codec)).isTrue();
+        assertThat(backend.get(key("cas"), codec)).isEqualTo(second);
+        backend.delete(key("cas"));
+        assertThat(backend.setIfVersion(key("cas"), second.version(), first, Duration.ofMinutes(5), codec)).isFalse();
+        assertThat(backend.get(key("cas"), codec)).isNull();
+    }
+
+    @Test
+    void exactlyOneOf32ConcurrentConditionalWritesOnOneVersionStores() {
+        CacheEntry<Item> base = new CacheEntry<>(clock.instant(), item("base"), CacheEntry.newVersion());
+        backend.set(key("cas-race"), base, Duration.ofMinutes(5), codec);
+        List<Boolean> stored = Stampede.run(32, () -> backend.setIfVersion(key("cas-race"), base.version(),
+                new CacheEntry<>(clock.instant(), item("w"), CacheEntry.newVersion()), Duration.ofMinutes(5), codec));
+        assertThat(stored).containsOnlyOnce(true);
+    }
+
+    @Test
+    void aConditionalWriteExpectingNoEntryOverwritesUnreadableBytes() {
+        writeForeignBytes(key("cas-foreign"), "not an entry".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        CacheEntry<Item> entry = new CacheEntry<>(clock.instant(), item("mine"), CacheEntry.newVersion());
+        assertThat(backend.setIfVersion(key("cas-foreign"), CacheEntry.NO_ENTRY, entry, Duration.ofMinutes(5), codec)).isTrue();
+        assertThat(backend.get(key("cas-foreign"), codec)).isEqualTo(entry);
     }
 
     @Test
@@ -186,7 +255,12 @@ public abstract class CacheBackendContract {
         assertThat(longKey).hasSize(Keys.MAX_KEY_BYTES);
         backend.set(longKey, new CacheEntry<>(clock.instant(), item("long")), Duration.ofMinutes(5), codec);
         assertThat(backend.get(longKey, codec).data().name()).isEqualTo("long");
-        assertThat(backend.tryLease(longKey, Duration.ofMinutes(1))).isTrue();
+        String token = backend.tryLease(longKey, Duration.ofMinutes(1));
+        assertThat(token).isNotNull();
+        assertThat(backend.extendLease(longKey, token, Duration.ofMinutes(1))).isTrue();
+        assertThat(backend.releaseLease(longKey, token)).isTrue();
+        CacheEntry<Item> entry = new CacheEntry<>(clock.instant(), item("long2"), CacheEntry.newVersion());
+        assertThat(backend.setIfVersion(longKey, backend.get(longKey, codec).version(), entry, Duration.ofMinutes(5), codec)).isTrue();
     }
 
     @Test
@@ -302,5 +376,43 @@ public abstract class CacheBackendContract {
         job.get("p");
         assertThat(last.get()).isEqualTo(CacheStatus.STALE);
         assertThat(List.of(events.count("miss.sync"), events.count("hit"), events.count("stale.async"))).containsOnly(1L);
+    }
+
+    @Test
+    void aSetMadeWhileAWorkerRefreshIsFetchingWins() throws Exception {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".fence-set")
+                .lifetime(Duration.ofMinutes(1)).build());
+        job.get("a");
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(job.get("a")).isEqualTo("a#1");
+        job.closeGate();
+        Thread worker = new Thread(queue::runPending);
+        worker.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> job.fetchesInFlight() == 1);
+        job.set("a", "from set");
+        job.openGate();
+        worker.join(10_000);
+        assertThat(job.fetches()).isEqualTo(2);
+        assertThat(job.rawGet("a").orElseThrow().data()).isEqualTo("from set");
+        assertThat(events.count("superseded")).isEqualTo(1);
+        assertThat(backend.tryLease(job.key("a"), Duration.ofMinutes(1))).as("the lease was given back").isNotNull();
+    }
+
+    @Test
+    void aDeleteMadeWhileAWorkerRefreshIsFetchingWins() throws Exception {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".fence-del")
+                .lifetime(Duration.ofMinutes(1)).build());
+        job.get("d");
+        clock.advance(Duration.ofMinutes(2));
+        job.get("d");
+        job.closeGate();
+        Thread worker = new Thread(queue::runPending);
+        worker.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> job.fetchesInFlight() == 1);
+        job.delete("d");
+        job.openGate();
+        worker.join(10_000);
+        assertThat(job.fetches()).isEqualTo(2);
+        assertThat(job.rawGet("d")).isEmpty();
     }
 }

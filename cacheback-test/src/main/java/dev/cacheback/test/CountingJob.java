@@ -19,6 +19,10 @@ public class CountingJob extends Job<String, String> {
     private final AtomicInteger fetches = new AtomicInteger();
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     private volatile CountDownLatch gate;
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile long fetchMillis;
 
     public CountingJob(Cacheback cacheback, JobSettings settings) {
         super(cacheback, settings);
@@ -26,16 +30,49 @@ public class CountingJob extends Job<String, String> {
 
     @Override
     protected String fetch(String args) throws Exception {
-        CountDownLatch g = gate;
-        if (g != null && !g.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("test gate never opened");
+        int running = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(running, Math::max);
+        try {
+            CountDownLatch g = gate;
+            if (g != null && !g.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("test gate never opened");
+            }
+            long sleep = fetchMillis;
+            if (sleep > 0) {
+                Thread.sleep(sleep); // a slow source, in real time: only for tests with real threads and leases
+            }
+            int n = fetches.incrementAndGet();
+            RuntimeException f = failure.get();
+            if (f != null) {
+                throw f;
+            }
+            if (failuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                throw new IllegalStateException("planned failure of fetch " + n);
+            }
+            return args + "#" + n;
+        } finally {
+            inFlight.decrementAndGet();
         }
-        int n = fetches.incrementAndGet();
-        RuntimeException f = failure.get();
-        if (f != null) {
-            throw f;
-        }
-        return args + "#" + n;
+    }
+
+    /** Makes the next {@code times} fetches throw, then succeed again. */
+    public void failNext(int times) {
+        failuresLeft.set(times);
+    }
+
+    /** Makes every later fetch take {@code millis} of real time (a slow source). */
+    public void fetchTakes(long millis) {
+        fetchMillis = millis;
+    }
+
+    /** Fetches running now (held at the gate or fetching). */
+    public int fetchesInFlight() {
+        return inFlight.get();
+    }
+
+    /** The most fetches that ever ran at once. */
+    public int maxConcurrentFetches() {
+        return maxInFlight.get();
     }
 
     /** Fetches started so far (including failed ones). */

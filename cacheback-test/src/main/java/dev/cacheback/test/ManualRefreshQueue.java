@@ -1,29 +1,45 @@
 package dev.cacheback.test;
 
 import dev.cacheback.TaskOptions;
+import dev.cacheback.WorkerEngine;
 import dev.cacheback.spi.QueueContext;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshQueueException;
 import dev.cacheback.spi.RefreshTask;
+import dev.cacheback.spi.TaskDelivery;
 import dev.cacheback.spi.TaskResult;
 
-import java.util.ArrayDeque;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A queue that holds tasks until the test runs them with {@link #runPending()}: the role an RQ
- * "burst" plays for the seed's tests. It keeps every task and every result, and can be made to
- * refuse tasks ({@link #refuseTasks}) to exercise the synchronous fallback. It honours every task
- * option (records them) and never drops a task. Thread-safe.
+ * "burst" plays for the seed's tests. Every task goes through the runtime's
+ * {@link dev.cacheback.WorkerEngine}, like on every real queue: a failed task is held for a retry due
+ * after the policy's backoff <em>on the runtime's clock</em> (so a test advances its
+ * {@link TestClock} to make it due), and dead-lettered after its last attempt
+ * ({@link #deadLetters()}). It keeps every task and every result, and can be made to refuse tasks
+ * ({@link #refuseTasks}) to exercise the synchronous fallback. It honours every task option (records
+ * them) and never drops a task. Thread-safe.
  */
 public final class ManualRefreshQueue implements RefreshQueue {
 
-    private final Deque<RefreshTask> pending = new ArrayDeque<>();
+    /** A task waiting to run: which attempt it is and when it is due. */
+    public record Pending(RefreshTask task, int attempt, Instant due) {
+    }
+
+    /** A task the engine dead-lettered, with its reason. */
+    public record DeadLetter(RefreshTask task, int attempts, String reason) {
+    }
+
+    private final List<Pending> pending = new ArrayList<>();
     private final List<RefreshTask> enqueued = new ArrayList<>();
     private final List<TaskResult> results = new ArrayList<>();
+    private final List<WorkerEngine.Decision> decisions = new ArrayList<>();
+    private final List<DeadLetter> deadLetters = new ArrayList<>();
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean refusing;
     private volatile QueueContext context;
@@ -42,38 +58,91 @@ public final class ManualRefreshQueue implements RefreshQueue {
             refused.incrementAndGet();
             throw new RefreshQueueException("The manual queue is refusing tasks (refuseTasks(true))");
         }
+        Instant now = context().clock().instant();
         synchronized (this) {
-            pending.addLast(task);
+            pending.add(new Pending(task, 1, now));
             enqueued.add(task);
         }
         return true;
     }
 
     /**
-     * Runs pending tasks in this thread, including tasks enqueued while running, until none is left.
+     * Runs the tasks that are due by the runtime's clock, in this thread, including tasks enqueued
+     * while running, until none is due. Retries whose backoff has not passed stay pending.
      *
      * @return how many ran
      */
     public int runPending() {
+        QueueContext ctx = context();
+        int ran = 0;
+        while (true) {
+            Pending next = null;
+            Instant now = ctx.clock().instant();
+            synchronized (this) {
+                for (int i = 0; i < pending.size(); i++) {
+                    if (!pending.get(i).due().isAfter(now)) {
+                        next = pending.remove(i);
+                        break;
+                    }
+                }
+            }
+            if (next == null) {
+                return ran;
+            }
+            WorkerEngine.Processed processed = ctx.worker().process(new Delivery(ctx, next));
+            synchronized (this) {
+                results.add(processed.result());
+                decisions.add(processed.decision());
+            }
+            ran++;
+        }
+    }
+
+    private final class Delivery implements TaskDelivery {
+        private final QueueContext ctx;
+        private final Pending pending;
+
+        Delivery(QueueContext ctx, Pending pending) {
+            this.ctx = ctx;
+            this.pending = pending;
+        }
+
+        @Override
+        public RefreshTask task() {
+            return pending.task();
+        }
+
+        @Override
+        public int attempt() {
+            return pending.attempt();
+        }
+
+        @Override
+        public void acknowledge() {
+        }
+
+        @Override
+        public void retryAfter(Duration delay) {
+            Pending retry = new Pending(pending.task(), pending.attempt() + 1, ctx.clock().instant().plus(delay));
+            synchronized (ManualRefreshQueue.this) {
+                ManualRefreshQueue.this.pending.add(retry);
+            }
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            synchronized (ManualRefreshQueue.this) {
+                deadLetters.add(new DeadLetter(pending.task(), pending.attempt(), reason));
+            }
+        }
+    }
+
+    private QueueContext context() {
         QueueContext ctx = context;
         if (ctx == null) {
             throw new IllegalStateException("The manual queue is not opened by a runtime");
         }
-        int ran = 0;
-        while (true) {
-            RefreshTask task;
-            synchronized (this) {
-                task = pending.pollFirst();
-            }
-            if (task == null) {
-                return ran;
-            }
-            TaskResult result = ctx.handler().handle(task);
-            synchronized (this) {
-                results.add(result);
-            }
-            ran++;
-        }
+        return ctx;
     }
 
     /** Makes {@link #enqueue} throw (as a broker that is down) until called with {@code false}. */
@@ -81,8 +150,13 @@ public final class ManualRefreshQueue implements RefreshQueue {
         this.refusing = refuse;
     }
 
-    /** Tasks waiting to run. */
+    /** Tasks waiting to run, due or not. */
     public synchronized List<RefreshTask> pending() {
+        return pending.stream().map(Pending::task).toList();
+    }
+
+    /** Tasks waiting to run, with their attempt and due instant. */
+    public synchronized List<Pending> pendingDeliveries() {
         return List.copyOf(pending);
     }
 
@@ -99,6 +173,16 @@ public final class ManualRefreshQueue implements RefreshQueue {
     /** The result of every task run, in order. */
     public synchronized List<TaskResult> results() {
         return List.copyOf(results);
+    }
+
+    /** What the worker engine decided for every task run, in order. */
+    public synchronized List<WorkerEngine.Decision> decisions() {
+        return List.copyOf(decisions);
+    }
+
+    /** Every task dead-lettered, in order. */
+    public synchronized List<DeadLetter> deadLetters() {
+        return List.copyOf(deadLetters);
     }
 
     /** How many tasks were refused. */

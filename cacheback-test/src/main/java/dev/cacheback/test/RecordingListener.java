@@ -89,6 +89,11 @@ public final class RecordingListener implements CachebackListener {
     }
 
     @Override
+    public void onRefreshSuperseded(String job, String key) {
+        inc("superseded");
+    }
+
+    @Override
     public void onTaskDropped(String job, String key, String reason) {
         inc("dropped");
         synchronized (this) {

@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A loopback TCP proxy a test puts between a client and a shared server, to cut and restore the
  * connection without touching the server: {@link #cut()} closes every connection and refuses new
- * ones (the port stays bound and closes each one at once); {@link #restore()} lets them through again.
- * {@link #close()} stops it and its threads.
+ * ones (the port stays bound and closes each one at once); {@link #freeze()} keeps every connection
+ * open but relays nothing, as a server that hangs (SIGSTOP) looks to its clients, and accepts new
+ * connections without answering; {@link #restore()} lets bytes through again. {@link #close()} stops
+ * it and its threads.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -31,6 +33,8 @@ public final class TcpProxy implements AutoCloseable {
     });
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    private volatile boolean frozen;
+    private final Object thaw = new Object();
     private volatile boolean closed;
 
     /** Starts a proxy on a free loopback port to {@code targetHost:targetPort}. */
@@ -61,9 +65,29 @@ public final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
-    /** Lets connections through again. */
+    /**
+     * Keeps connections open but relays no byte in either direction until {@link #restore()}: the
+     * server seems to hang. Bytes sent meanwhile are held and delivered on restore.
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
+    /** Lets connections (and bytes held by a freeze) through again. */
     public void restore() {
         cut = false;
+        frozen = false;
+        synchronized (thaw) {
+            thaw.notifyAll();
+        }
+    }
+
+    private void awaitThaw() throws InterruptedException {
+        synchronized (thaw) {
+            while (frozen && !closed) {
+                thaw.wait(100);
+            }
+        }
     }
 
     private void acceptLoop() {
@@ -96,9 +120,12 @@ public final class TcpProxy implements AutoCloseable {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                awaitThaw();
                 out.write(buffer, 0, n);
                 out.flush();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (SocketException e) {
             // cut or closed
         } catch (IOException e) {
