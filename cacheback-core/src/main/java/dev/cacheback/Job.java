@@ -380,6 +380,16 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * Whether data just fetched is stored. Default {@code true}. When false, the data still answers
+     * the callers of a synchronous fetch (and {@link #refresh}), and a worker's refresh counts as done,
+     * but the entry is left as it was: none after a miss, the stale entry after a refresh (stale
+     * again after its refresh timeout). Spring Cache's {@code unless}.
+     */
+    protected boolean shouldStore(K args, V data) {
+        return true;
+    }
+
+    /**
      * What a worker in another process needs, besides the arguments, to rebuild this job: the seed's
      * init arguments. Travels with every task. Default: nothing.
      */
@@ -608,7 +618,9 @@ public abstract class Job<K, V> {
 
     private V refreshInto(CacheSlot cache, String key, K args, boolean degrade) {
         V data = timedFetch(key, args);
-        store(cache, key, new CacheEntry<>(expiry(args), data), degrade);
+        if (shouldStore(args, data)) {
+            store(cache, key, new CacheEntry<>(expiry(args), data), degrade);
+        }
         return data;
     }
 
