@@ -8,6 +8,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.lang.reflect.Type;
@@ -33,10 +34,13 @@ import java.util.Map;
  *       ({@code ["ACME", 2]}, {@code [{"x": 1, "y": 2}, "p"]}), or for a {@code Job<K, V>} bean the
  *       array of its one argument ({@code ["ACME"]}, {@code [{"id": 7}]}). A single argument may also
  *       be given bare ({@code "args": "ACME"}); an argument that is itself a list must be given in
- *       the array ({@code [["a", "b"]]}). Omitted (or {@code []}) for no arguments. Elements are JSON
- *       values, not JSON text: {@code "[\"ACME\"]"} is a string. Each is decoded with the runtime's
- *       codec as the declared parameter type, which must therefore read JSON (the default codec
- *       does).</li>
+ *       the array ({@code [["a", "b"]]}). Omitted (or {@code []}) for no arguments. A bare string
+ *       holding JSON text ({@code "args": "[\"ACME\"]"}) is refused as the likely mistake it is: to
+ *       mean that very string, put it in the array. Each element is decoded with the runtime's codec as
+ *       the declared parameter type, which must therefore read JSON (the default codec does). In a
+ *       servlet application {@link CachebackEndpointArgsFilter} hands the operation {@code args} as
+ *       JSON text, as Actuator reads bodies as strings; elsewhere (JMX, WebFlux) give {@code args}
+ *       as JSON text yourself.</li>
  * </ul>
  */
 @Endpoint(id = "cacheback")
@@ -82,12 +86,13 @@ public class CachebackEndpoint {
      *
      * @param name   the job's name
      * @param action {@code invalidate} or {@code delete}
-     * @param args   the job's arguments as parsed JSON: a list, one element per parameter (see the class comment)
+     * @param args   the job's arguments as JSON text: an array, one element per parameter, or a single
+     *               argument (see the class comment); text that is not JSON is taken as a bare string
      * @throws NoSuchJobException when no job has that name
      * @throws IllegalArgumentException naming the problem, when the action or arguments are wrong
      */
     @WriteOperation
-    public Map<String, Object> update(@Selector String name, @Nullable String action, @Nullable Object args) {
+    public Map<String, Object> update(@Selector String name, @Nullable String action, @Nullable String args) {
         Job<?, ?> job = cacheback.job(name).orElseThrow(() -> new NoSuchJobException(
                 "No job named \"" + name + "\"; registered jobs: " + cacheback.jobs().stream().map(Job::name).sorted().toList()));
         if (action == null || !ACTIONS.contains(action)) {
@@ -111,7 +116,7 @@ public class CachebackEndpoint {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private String apply(Job job, @Nullable Object args, boolean invalidate) {
+    private String apply(Job job, @Nullable String args, boolean invalidate) {
         Object decoded = decode(job, args);
         String key = job.key(decoded);
         if (invalidate) {
@@ -122,15 +127,51 @@ public class CachebackEndpoint {
         return key;
     }
 
-    private @Nullable Object decode(Job<?, ?> job, @Nullable Object args) {
+    /** {@code args} as a JSON tree: {@code null} when omitted; text that is not JSON is a bare string. */
+    private static @Nullable JsonNode parse(@Nullable String args) {
+        if (args == null) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(args);
+        } catch (JacksonException notJson) {
+            return JSON.getNodeFactory().textNode(args);
+        }
+        if (node == null || node.isMissingNode()) {
+            return JSON.getNodeFactory().textNode(args);
+        }
+        if (node.isString()) {
+            String text = node.stringValue().trim();
+            if (text.startsWith("[") || text.startsWith("{")) {
+                try {
+                    JSON.readTree(text);
+                    throw new IllegalArgumentException("args is a string holding JSON text (" + node.stringValue()
+                            + "): send the JSON value itself, e.g. \"args\": [\"ACME\"]; to mean that very string, "
+                            + "put it in the array of arguments");
+                } catch (JacksonException notJsonText) {
+                    // a string that merely starts with a bracket
+                }
+            }
+        }
+        return node;
+    }
+
+    private @Nullable Object decode(Job<?, ?> job, @Nullable String text) {
         MethodJob method = methods.byName(job.name());
         try {
+            JsonNode args = parse(text);
             if (method != null && method == job) {
                 Type[] types = method.parameterTypes();
-                List<?> values = args == null ? List.of() : args instanceof List<?> list ? list : types.length == 1 ? java.util.Collections.singletonList(args) : null;
-                if (values == null) {
-                    throw new IllegalArgumentException("args of cached method " + job.name() + " must be a JSON array of its "
-                            + types.length + " arguments, e.g. [\"ACME\", 2]");
+                List<JsonNode> values = new ArrayList<>();
+                if (args != null && args.isArray()) {
+                    args.forEach(values::add);
+                } else if (args != null && !args.isNull()) {
+                    if (types.length != 1) {
+                        throw new IllegalArgumentException("args of cached method " + job.name() + " must be a JSON array of its "
+                                + types.length + " arguments, e.g. [\"ACME\", 2]");
+                    }
+                    values.add(args);
                 }
                 if (values.size() != types.length) {
                     throw new IllegalArgumentException("Cached method " + job.name() + " takes " + types.length
@@ -138,27 +179,27 @@ public class CachebackEndpoint {
                             + ": give args as a JSON array with one element per argument");
                 }
                 List<byte[]> encoded = new ArrayList<>(types.length);
-                for (Object element : values) {
+                for (JsonNode element : values) {
                     encoded.add(JSON.writeValueAsBytes(element));
                 }
                 return method.encode(method.decode(encoded));
             }
             if (job.argType() == Void.class) {
-                if (args != null && !(args instanceof List<?> list && list.isEmpty())) {
+                if (args != null && !args.isNull() && !(args.isArray() && args.isEmpty())) {
                     throw new IllegalArgumentException("Job " + job.name() + " takes no argument: omit args");
                 }
                 return null;
             }
-            Object value;
-            if (args instanceof List<?> list) {
-                if (list.size() != 1) {
-                    throw new IllegalArgumentException("Job " + job.name() + " takes one argument of type "
-                            + job.argType().getTypeName() + ", not " + list.size() + ": give args as [argument] or the argument itself");
-                }
-                value = list.get(0);
-            } else if (args == null) {
+            JsonNode value;
+            if (args == null || args.isNull()) {
                 throw new IllegalArgumentException("Job " + job.name() + " takes an argument of type "
                         + job.argType().getTypeName() + ": give it as args, e.g. \"args\": [\"ACME\"]");
+            } else if (args.isArray()) {
+                if (args.size() != 1) {
+                    throw new IllegalArgumentException("Job " + job.name() + " takes one argument of type "
+                            + job.argType().getTypeName() + ", not " + args.size() + ": give args as [argument] or the argument itself");
+                }
+                value = args.get(0);
             } else {
                 value = args;
             }

@@ -25,7 +25,7 @@ public class CachebackEndpointWebExtension {
 
     /** {@link CachebackEndpoint#update}, answering 400 / 404 with the message in the body. */
     @WriteOperation
-    public WebEndpointResponse<Map<String, Object>> update(@Selector String name, @Nullable String action, @Nullable Object args) {
+    public WebEndpointResponse<Map<String, Object>> update(@Selector String name, @Nullable String action, @Nullable String args) {
         try {
             return new WebEndpointResponse<>(endpoint.update(name, action, args));
         } catch (CachebackEndpoint.NoSuchJobException e) {
