@@ -7,10 +7,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
 
 /**
  * The {@code cacheback} Actuator endpoint, when Actuator is present and a Cacheback runtime exists.
@@ -36,20 +33,5 @@ public class CachebackEndpointAutoConfiguration {
     @ConditionalOnAvailableEndpoint(endpoint = CachebackEndpoint.class, exposure = EndpointExposure.WEB)
     CachebackEndpointWebExtension cachebackEndpointWebExtension(CachebackEndpoint endpoint) {
         return new CachebackEndpointWebExtension(endpoint);
-    }
-
-    /** In a servlet application: lets the write operation take {@code args} as any JSON value. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @ConditionalOnClass(name = "jakarta.servlet.Filter")
-    static class ServletArgs {
-
-        @Bean
-        @ConditionalOnAvailableEndpoint(endpoint = CachebackEndpoint.class, exposure = EndpointExposure.WEB)
-        CachebackEndpointArgsFilter cachebackEndpointArgsFilter(Environment environment) {
-            String base = environment.getProperty("management.endpoints.web.base-path", "/actuator");
-            String path = environment.getProperty("management.endpoints.web.path-mapping.cacheback", "cacheback");
-            return new CachebackEndpointArgsFilter(("/".equals(base) ? "" : base) + "/" + path + "/");
-        }
     }
 }

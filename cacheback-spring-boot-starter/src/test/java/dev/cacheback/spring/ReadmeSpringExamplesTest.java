@@ -153,10 +153,21 @@ class ReadmeSpringExamplesTest {
         }
     }
 
-    private int start() {
+    private int start(String... more) {
         app = new SpringApplicationBuilder(App.class).properties("server.port=0",
-                "management.endpoints.web.exposure.include=cacheback", "spring.main.banner-mode=off").run();
+                "management.endpoints.web.exposure.include=cacheback", "spring.main.banner-mode=off").properties(more).run();
         return ((WebServerApplicationContext) app).getWebServer().getPort();
+    }
+
+    @Test
+    void aSeparateManagementServerTakesTheSameRequest() throws Exception {
+        start("management.server.port=0", "management.endpoints.web.base-path=/manage");
+        int port = Integer.parseInt(app.getEnvironment().getProperty("local.management.port"));
+        Curl curl = Curl.fromReadme();
+        app.getBean(Section.QuoteService.class).quote("ACME");
+        HttpResponse<String> response = post(port, curl.path().replace("/actuator/", "/manage/"), curl.body());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).contains(app.getBean(CachebackMethods.class).key("QuoteService.quote", "ACME"));
     }
 
     @Test
