@@ -136,10 +136,10 @@ public class CachebackEndpoint {
         try {
             node = JSON.readTree(args);
         } catch (JacksonException notJson) {
-            return JSON.getNodeFactory().textNode(args);
+            return JSON.getNodeFactory().stringNode(args);
         }
         if (node == null || node.isMissingNode()) {
-            return JSON.getNodeFactory().textNode(args);
+            return JSON.getNodeFactory().stringNode(args);
         }
         if (node.isString()) {
             String text = node.stringValue().trim();

@@ -96,7 +96,7 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         Class<?> beanClass = AopProxyUtils.ultimateTargetClass(bean);
         if (Modifier.isFinal(beanClass.getModifiers()) && isEligible(bean, beanName)) {
-            throw new IllegalStateException("Bean '" + beanName + "' (" + beanClass.getName() + ") has @Cached methods "
+            throw new IllegalStateException("Bean '" + beanName + "' (" + beanClass.getName() + ") has @Cached, @CachedPut, @CachedInvalidate or @CachedDelete methods "
                     + "but its class is final, so it cannot be proxied: make it non-final");
         }
         Object result = super.postProcessAfterInitialization(bean, beanName);

@@ -279,7 +279,8 @@ class AsyncCachedMethodTest {
             assertThat(quotes.flux("F").collectList().block(Duration.ZERO)).isEqualTo(first);
             assertThat(quotes.calls()).isEqualTo(1);
             assertThat(context.getBean(CachebackMethods.class).rawGet("AsyncQuotes.flux", "F")).get()
-                    .extracting(CacheEntry::data).asList().first().isInstanceOf(Quote.class);
+                    .extracting(CacheEntry::data)
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).first().isInstanceOf(Quote.class);
         });
     }
 
