@@ -396,6 +396,16 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * Whether data just fetched is stored. Default {@code true}. When false, the data still answers
+     * the callers of a synchronous fetch (and {@link #refresh}), and a worker's refresh counts as done,
+     * but the entry is left as it was: none after a miss, the stale entry after a refresh (stale
+     * again after its refresh timeout). Spring Cache's {@code unless}.
+     */
+    protected boolean shouldStore(K args, V data) {
+        return true;
+    }
+
+    /**
      * What a worker in another process needs, besides the arguments, to rebuild this job: the seed's
      * init arguments. Travels with every task. Default: nothing.
      */
@@ -739,7 +749,7 @@ public abstract class Job<K, V> {
      */
     private V refreshInto(CacheSlot cache, String key, K args, Long base, boolean degrade) {
         V data = timedFetch(key, args);
-        if (base != null) {
+        if (base != null && shouldStore(args, data)) {
             CacheEntry<V> entry = new CacheEntry<>(expiry(args), data, CacheEntry.newVersion());
             if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade))) {
                 log.debug("{} {}: refreshed data not stored: the entry was replaced (set, delete or another refresh) "

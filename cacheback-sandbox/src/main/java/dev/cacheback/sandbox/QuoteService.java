@@ -1,9 +1,9 @@
 package dev.cacheback.sandbox;
 
-import dev.cacheback.spring.Cacheback;
+import dev.cacheback.spring.Cached;
 import org.springframework.stereotype.Service;
 
-/** The same slow source behind a {@link Cacheback @Cacheback} method. */
+/** The same slow source behind a {@link Cached @Cached} method. */
 @Service
 public class QuoteService {
 
@@ -15,7 +15,7 @@ public class QuoteService {
         this.source = source;
     }
 
-    @Cacheback(name = NAME, lifetime = "${sandbox.lifetime:10s}", refreshTimeout = "15s")
+    @Cached(name = NAME, lifetime = "${sandbox.lifetime:10s}", refreshTimeout = "15s")
     public Quote quote(String symbol) throws InterruptedException {
         return source.load(symbol, "method");
     }

@@ -12,7 +12,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.lang.reflect.Type;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,14 +28,19 @@ import java.util.Map;
  *   <li>{@code GET /actuator/cacheback}: the runtime (caches, queue, default alias, verify-writes) and
  *       every registered job with its settings.</li>
  *   <li>{@code GET /actuator/cacheback/{job}}: one job.</li>
- *   <li>{@code POST /actuator/cacheback/{job}} with {@code {"action": "invalidate" | "delete", "args": "…"}}:
- *       invalidates or deletes one entry. {@code args} is a string (Actuator reads request bodies as
- *       string values) holding the job's argument as JSON text: for a {@link Cacheback @Cacheback}
- *       method a JSON array of the method's arguments ({@code "[\"ACME\", 2]"}); for a
- *       {@code Job<K, V>} a {@code K} ({@code "{\"id\": 7}"}); omitted for a no-argument job. For a
- *       {@code String} argument, text that does not start with a quote is the string itself
- *       ({@code "args": "ACME"}). It is decoded with the runtime's codec as the declared types,
- *       which must therefore read JSON (the default codec does).</li>
+ *   <li>{@code POST /actuator/cacheback/{job}} with {@code {"action": "invalidate" | "delete", "args": […]}}:
+ *       invalidates or deletes one entry, the one a call with those arguments reads. {@code args} is
+ *       a JSON array with one element per parameter of a {@link Cached @Cached} method
+ *       ({@code ["ACME", 2]}, {@code [{"x": 1, "y": 2}, "p"]}), or for a {@code Job<K, V>} bean the
+ *       array of its one argument ({@code ["ACME"]}, {@code [{"id": 7}]}). A single argument may also
+ *       be given bare ({@code "args": "ACME"}); an argument that is itself a list must be given in
+ *       the array ({@code [["a", "b"]]}). Omitted (or {@code []}) for no arguments. A bare string
+ *       holding JSON text ({@code "args": "[\"ACME\"]"}) is refused as the likely mistake it is: to
+ *       mean that very string, put it in the array. Each element is decoded with the runtime's codec as
+ *       the declared parameter type, which must therefore read JSON (the default codec does). In a
+ *       servlet application {@link CachebackEndpointArgsFilter} hands the operation {@code args} as
+ *       JSON text, as Actuator reads bodies as strings; elsewhere (JMX, WebFlux) give {@code args}
+ *       as JSON text yourself.</li>
  * </ul>
  */
 @Endpoint(id = "cacheback")
@@ -74,30 +78,45 @@ public class CachebackEndpoint {
         return cacheback.job(name).map(this::describe).orElse(null);
     }
 
+    /** The actions of {@link #update}. */
+    static final List<String> ACTIONS = List.of("invalidate", "delete");
+
     /**
      * Invalidates or deletes the entry of one job for one argument.
      *
      * @param name   the job's name
      * @param action {@code invalidate} or {@code delete}
-     * @param args   the job's argument as JSON text (see the class comment)
+     * @param args   the job's arguments as JSON text: an array, one element per parameter, or a single
+     *               argument (see the class comment); text that is not JSON is taken as a bare string
+     * @throws NoSuchJobException when no job has that name
+     * @throws IllegalArgumentException naming the problem, when the action or arguments are wrong
      */
     @WriteOperation
-    public Map<String, Object> update(@Selector String name, String action, @Nullable String args) {
-        Job<?, ?> job = cacheback.job(name).orElseThrow(() -> new IllegalArgumentException(
+    public Map<String, Object> update(@Selector String name, @Nullable String action, @Nullable String args) {
+        Job<?, ?> job = cacheback.job(name).orElseThrow(() -> new NoSuchJobException(
                 "No job named \"" + name + "\"; registered jobs: " + cacheback.jobs().stream().map(Job::name).sorted().toList()));
+        if (action == null || !ACTIONS.contains(action)) {
+            throw new IllegalArgumentException((action == null ? "action is missing" : "Unknown action \"" + action + "\"")
+                    + "; valid actions: " + ACTIONS);
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("job", name);
         result.put("action", action);
-        switch (action) {
-            case "invalidate" -> result.put("key", apply(job, args, true));
-            case "delete" -> result.put("key", apply(job, args, false));
-            default -> throw new IllegalArgumentException("action must be \"invalidate\" or \"delete\", not \"" + action + "\"");
-        }
+        result.put("key", apply(job, args, action.equals("invalidate")));
         return result;
     }
 
+    /** No job has the name given: answered 404 on the web. */
+    static final class NoSuchJobException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NoSuchJobException(String message) {
+            super(message);
+        }
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private String apply(Job job, String args, boolean invalidate) {
+    private String apply(Job job, @Nullable String args, boolean invalidate) {
         Object decoded = decode(job, args);
         String key = job.key(decoded);
         if (invalidate) {
@@ -108,45 +127,90 @@ public class CachebackEndpoint {
         return key;
     }
 
-    private Object decode(Job<?, ?> job, String args) {
+    /** {@code args} as a JSON tree: {@code null} when omitted; text that is not JSON is a bare string. */
+    private static @Nullable JsonNode parse(@Nullable String args) {
+        if (args == null) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(args);
+        } catch (JacksonException notJson) {
+            return JSON.getNodeFactory().stringNode(args);
+        }
+        if (node == null || node.isMissingNode()) {
+            return JSON.getNodeFactory().stringNode(args);
+        }
+        if (node.isString()) {
+            String text = node.stringValue().trim();
+            if (text.startsWith("[") || text.startsWith("{")) {
+                try {
+                    JSON.readTree(text);
+                    throw new IllegalArgumentException("args is a string holding JSON text (" + node.stringValue()
+                            + "): send the JSON value itself, e.g. \"args\": [\"ACME\"]; to mean that very string, "
+                            + "put it in the array of arguments");
+                } catch (JacksonException notJsonText) {
+                    // a string that merely starts with a bracket
+                }
+            }
+        }
+        return node;
+    }
+
+    private @Nullable Object decode(Job<?, ?> job, @Nullable String text) {
         MethodJob method = methods.byName(job.name());
         try {
+            JsonNode args = parse(text);
             if (method != null && method == job) {
-                JsonNode node = args == null || args.isBlank() ? JSON.createArrayNode() : JSON.readTree(args);
-                if (!node.isArray()) {
-                    throw new IllegalArgumentException("args of cached method " + job.name() + " must be a JSON array of its "
-                            + method.parameterTypes().length + " arguments");
-                }
                 Type[] types = method.parameterTypes();
-                if (node.size() != types.length) {
+                List<JsonNode> values = new ArrayList<>();
+                if (args != null && args.isArray()) {
+                    args.forEach(values::add);
+                } else if (args != null && !args.isNull()) {
+                    if (types.length != 1) {
+                        throw new IllegalArgumentException("args of cached method " + job.name() + " must be a JSON array of its "
+                                + types.length + " arguments, e.g. [\"ACME\", 2]");
+                    }
+                    values.add(args);
+                }
+                if (values.size() != types.length) {
                     throw new IllegalArgumentException("Cached method " + job.name() + " takes " + types.length
-                            + " arguments, not " + node.size());
+                            + " argument" + (types.length == 1 ? "" : "s") + ", not " + values.size()
+                            + ": give args as a JSON array with one element per argument");
                 }
                 List<byte[]> encoded = new ArrayList<>(types.length);
-                for (JsonNode element : node) {
+                for (JsonNode element : values) {
                     encoded.add(JSON.writeValueAsBytes(element));
                 }
-                Object[] values = method.decode(encoded);
-                return method.encode(values);
+                return method.encode(method.decode(encoded));
             }
             if (job.argType() == Void.class) {
+                if (args != null && !args.isNull() && !(args.isArray() && args.isEmpty())) {
+                    throw new IllegalArgumentException("Job " + job.name() + " takes no argument: omit args");
+                }
                 return null;
             }
-            if (args == null) {
+            JsonNode value;
+            if (args == null || args.isNull()) {
                 throw new IllegalArgumentException("Job " + job.name() + " takes an argument of type "
-                        + job.argType().getTypeName() + ": give it as args");
+                        + job.argType().getTypeName() + ": give it as args, e.g. \"args\": [\"ACME\"]");
+            } else if (args.isArray()) {
+                if (args.size() != 1) {
+                    throw new IllegalArgumentException("Job " + job.name() + " takes one argument of type "
+                            + job.argType().getTypeName() + ", not " + args.size() + ": give args as [argument] or the argument itself");
+                }
+                value = args.get(0);
+            } else {
+                value = args;
             }
-            if (job.argType() == String.class && !args.startsWith("\"")) {
-                return args;
-            }
-            return cacheback.codec().decode(args.getBytes(StandardCharsets.UTF_8), job.argType());
+            return cacheback.codec().decode(JSON.writeValueAsBytes(value), job.argType());
         } catch (CodecException | JacksonException e) {
             throw new IllegalArgumentException("args cannot be read as the arguments of job " + job.name() + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private Map<String, Object> describe(Job<?, ?> job) {
+    Map<String, Object> describe(Job<?, ?> job) {
         Map<String, Object> d = new LinkedHashMap<>();
         MethodJob method = methods.byName(job.name());
         if (method != null && method == job) {

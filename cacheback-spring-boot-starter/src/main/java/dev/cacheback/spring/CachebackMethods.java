@@ -7,9 +7,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Reaches the jobs behind {@link Cacheback @Cacheback} methods by name, for what a method call cannot
+ * Reaches the jobs behind {@link Cached @Cached} methods by name, for what a method call cannot
  * express: {@code set}, {@code invalidate}, {@code delete}, {@code rawGet}, {@code refresh}. Arguments
- * are given as the method takes them.
+ * are given as the method takes them (with a {@link Cached#key() key expression}, the entry is the
+ * one of the expression's value over them).
  * <pre>{@code
  * cachebackMethods.invalidate("QuoteService.quote", "ACME");
  * cachebackMethods.set("QuoteService.quote", newQuote, "ACME");
@@ -45,13 +46,14 @@ public final class CachebackMethods {
     /**
      * Stores {@code value} as the fresh result for {@code args} (DESIGN.md S8).
      *
-     * @throws IllegalArgumentException when {@code value} is not of the method's return type
+     * @throws IllegalArgumentException when {@code value} is not of the method's value type (its return
+     *     type, or the {@code T} of a {@code CompletableFuture<T>} / {@code Mono<T>})
      */
     public void set(String name, Object value, Object... args) {
         MethodJob job = jobOrThrow(name);
-        Class<?> returned = org.springframework.util.ClassUtils.resolvePrimitiveIfNecessary(job.method().getReturnType());
-        if (value != null && !returned.isInstance(value)) {
-            throw new IllegalArgumentException("Cached method " + name + " returns " + job.method().getGenericReturnType()
+        Class<?> cached = org.springframework.util.ClassUtils.resolvePrimitiveIfNecessary(job.valueClass());
+        if (value != null && !cached.isInstance(value)) {
+            throw new IllegalArgumentException("Cached method " + name + " returns " + job.valueType()
                     .getTypeName() + ", not " + value.getClass().getName());
         }
         job.set(job.encode(args), value);
@@ -87,7 +89,7 @@ public final class CachebackMethods {
     private MethodJob jobOrThrow(String name) {
         MethodJob job = registry.byName(name);
         if (job == null) {
-            throw new IllegalArgumentException("No @Cacheback method is named \"" + name + "\"; cached methods: " + names());
+            throw new IllegalArgumentException("No @Cached method is named \"" + name + "\"; cached methods: " + names());
         }
         return job;
     }

@@ -11,6 +11,8 @@ import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.boot.convert.DurationStyle;
@@ -23,21 +25,34 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Proxies beans with {@link Cacheback @Cacheback} methods and creates one {@link MethodJob} per
- * method when the bean is created, so that a worker can refresh it by name from then on.
+ * Proxies beans with {@link Cached @Cached}, {@link CachedPut @CachedPut},
+ * {@link CachedInvalidate @CachedInvalidate} or {@link CachedDelete @CachedDelete} methods and creates
+ * one {@link MethodJob} per cached method when the bean is created, so that a worker can refresh it by
+ * name from then on. Owns the executor on which asynchronous methods' misses are fetched (a cached
+ * pool of daemon threads named {@code cacheback-async-N}, created on first use, shut down with the
+ * context).
  */
-final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor implements BeanFactoryAware {
+final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
+        implements BeanFactoryAware, SmartInitializingSingleton, DisposableBean {
 
     private static final long serialVersionUID = 1L;
 
     private final transient ObjectProvider<dev.cacheback.Cacheback> runtime;
     private final transient CachedMethodRegistry registry;
     private transient ConfigurableBeanFactory beanFactory;
+    private final transient AsyncExecutor executor = new AsyncExecutor();
 
     CachedMethodPostProcessor(ObjectProvider<dev.cacheback.Cacheback> runtime, CachedMethodRegistry registry) {
         this.runtime = runtime;
@@ -46,10 +61,10 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor 
             @Override
             public boolean matches(Method method, Class<?> targetClass) {
                 Method specific = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(method, targetClass));
-                return AnnotatedElementUtils.hasAnnotation(specific, Cacheback.class);
+                return isAnnotated(specific);
             }
         };
-        this.advisor = new DefaultPointcutAdvisor(pointcut, new Interceptor(registry));
+        this.advisor = new DefaultPointcutAdvisor(pointcut, new Interceptor(registry, executor));
         setProxyTargetClass(true);
     }
 
@@ -60,11 +75,28 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor 
         }
     }
 
+    private static boolean isAnnotated(Method method) {
+        return AnnotatedElementUtils.hasAnnotation(method, Cached.class) || AnnotatedElementUtils.hasAnnotation(method, CachedPut.class)
+                || AnnotatedElementUtils.hasAnnotation(method, CachedInvalidate.class)
+                || AnnotatedElementUtils.hasAnnotation(method, CachedDelete.class);
+    }
+
+    /** Checks every put / invalidate / delete against its target, once all singletons exist. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        registry.updates().forEach(CachedUpdate::verify);
+    }
+
+    @Override
+    public void destroy() {
+        executor.shutdown();
+    }
+
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         Class<?> beanClass = AopProxyUtils.ultimateTargetClass(bean);
         if (Modifier.isFinal(beanClass.getModifiers()) && isEligible(bean, beanName)) {
-            throw new IllegalStateException("Bean '" + beanName + "' (" + beanClass.getName() + ") has @Cacheback methods "
+            throw new IllegalStateException("Bean '" + beanName + "' (" + beanClass.getName() + ") has @Cached, @CachedPut, @CachedInvalidate or @CachedDelete methods "
                     + "but its class is final, so it cannot be proxied: make it non-final");
         }
         Object result = super.postProcessAfterInitialization(bean, beanName);
@@ -76,38 +108,76 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor 
 
     private void registerJobs(Object proxy, String beanName) {
         Class<?> targetClass = ClassUtils.getUserClass(AopProxyUtils.ultimateTargetClass(proxy));
-        Map<Method, Cacheback> methods = MethodIntrospector.selectMethods(targetClass,
-                (MethodIntrospector.MetadataLookup<Cacheback>) m -> AnnotatedElementUtils.findMergedAnnotation(m, Cacheback.class));
+        Map<Method, Boolean> methods = MethodIntrospector.selectMethods(targetClass,
+                (MethodIntrospector.MetadataLookup<Boolean>) m -> isAnnotated(m) ? Boolean.TRUE : null);
         if (methods.isEmpty()) {
             return;
         }
-        dev.cacheback.Cacheback cacheback = runtime.getObject();
-        Map<Method, Cacheback> ordered = new LinkedHashMap<>(methods);
-        ordered.forEach((method, annotation) -> {
+        Map<Method, Boolean> ordered = new LinkedHashMap<>(methods);
+        ordered.keySet().forEach(method -> {
+            Cached cached = AnnotatedElementUtils.findMergedAnnotation(method, Cached.class);
+            List<CachedUpdate> updates = updates(method);
+            String annotation = cached != null ? "@Cached" : updates.get(0).action().annotation;
             int modifiers = method.getModifiers();
             if (!Modifier.isPublic(modifiers) || Modifier.isFinal(modifiers) || Modifier.isStatic(modifiers)) {
-                throw new IllegalStateException("@Cacheback method " + MethodJob.describe(method)
+                throw new IllegalStateException(annotation + " method " + MethodJob.describe(method)
                         + " must be public, non-final and non-static so that calls through the bean's proxy reach it");
             }
-            JobSettings settings = settings(targetClass, method, annotation);
-            String name = settings.name().orElseThrow();
-            MethodJob existing = registry.byName(name);
-            if (existing != null) {
-                throw new IllegalStateException("Two @Cacheback methods are named \"" + name + "\": "
-                        + MethodJob.describe(existing.method()) + " (bean '" + existing.beanName() + "') and "
-                        + MethodJob.describe(method) + " (bean '" + beanName + "'). Give one of them @Cacheback(name = \"…\"); "
-                        + "@Cacheback is for singleton beans");
+            if (cached == null) {
+                registry.addUpdates(targetClass, method, updates);
+                return;
             }
-            if (!annotation.fetchOnMiss() && method.getReturnType().isPrimitive()) {
-                throw new IllegalStateException("@Cacheback(fetchOnMiss = false) on " + MethodJob.describe(method)
-                        + " would return null on a miss, but the method returns " + method.getReturnType()
-                        + ": return its wrapper type instead");
+            if (!updates.isEmpty()) {
+                throw new IllegalStateException("@Cached method " + MethodJob.describe(method) + " also has "
+                        + updates.get(0).action().annotation + ": a cached method's call may not run, so put the update on "
+                        + "the method that changes the data");
             }
-            registry.add(targetClass, new MethodJob(cacheback, settings, method, proxy, beanName));
+            registry.add(targetClass, job(targetClass, method, cached, proxy, beanName));
         });
     }
 
-    private JobSettings settings(Class<?> targetClass, Method method, Cacheback annotation) {
+    private MethodJob job(Class<?> targetClass, Method method, Cached annotation, Object proxy, String beanName) {
+        JobSettings settings = settings(targetClass, method, annotation);
+        String name = settings.name().orElseThrow();
+        MethodJob existing = registry.byName(name);
+        if (existing != null) {
+            throw new IllegalStateException("Two @Cached methods are named \"" + name + "\": "
+                    + MethodJob.describe(existing.method()) + " (bean '" + existing.beanName() + "') and "
+                    + MethodJob.describe(method) + " (bean '" + beanName + "'). Give one of them @Cached(name = \"…\"); "
+                    + "@Cached is for singleton beans");
+        }
+        ReturnKind kind = ReturnKind.of(method, "@Cached");
+        java.lang.reflect.Type valueType = kind.valueType(method, "@Cached");
+        if (!annotation.fetchOnMiss() && method.getReturnType().isPrimitive()) {
+            throw new IllegalStateException("@Cached(fetchOnMiss = false) on " + MethodJob.describe(method)
+                    + " would return null on a miss, but the method returns " + method.getReturnType()
+                    + ": return its wrapper type instead");
+        }
+        return new MethodJob(runtime.getObject(), settings, method, proxy, beanName, kind, valueType,
+                new MethodExpressions("@Cached", method, beanFactory), annotation);
+    }
+
+    private List<CachedUpdate> updates(Method method) {
+        List<CachedUpdate> updates = new ArrayList<>();
+        CachedPut put = AnnotatedElementUtils.findMergedAnnotation(method, CachedPut.class);
+        if (put != null) {
+            updates.add(new CachedUpdate(CachedUpdate.Action.PUT, resolve(put.job()), put.key(), put.condition(), put.unless(),
+                    method, new MethodExpressions("@CachedPut", method, beanFactory), registry));
+        }
+        CachedInvalidate invalidate = AnnotatedElementUtils.findMergedAnnotation(method, CachedInvalidate.class);
+        if (invalidate != null) {
+            updates.add(new CachedUpdate(CachedUpdate.Action.INVALIDATE, resolve(invalidate.job()), invalidate.key(),
+                    invalidate.condition(), "", method, new MethodExpressions("@CachedInvalidate", method, beanFactory), registry));
+        }
+        CachedDelete delete = AnnotatedElementUtils.findMergedAnnotation(method, CachedDelete.class);
+        if (delete != null) {
+            updates.add(new CachedUpdate(CachedUpdate.Action.DELETE, resolve(delete.job()), delete.key(), delete.condition(), "",
+                    method, new MethodExpressions("@CachedDelete", method, beanFactory), registry));
+        }
+        return updates;
+    }
+
+    private JobSettings settings(Class<?> targetClass, Method method, Cached annotation) {
         JobSettings.Builder b = JobSettings.builder();
         String name = resolve(annotation.name());
         try {
@@ -138,7 +208,7 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor 
                 b.taskOptions(taskOptions(annotation.taskOptions(), method));
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("Invalid @Cacheback on " + MethodJob.describe(method) + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Invalid @Cached on " + MethodJob.describe(method) + ": " + e.getMessage(), e);
         }
         return b.build();
     }
@@ -180,15 +250,48 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor 
         return resolved == null ? "" : resolved.trim();
     }
 
-    /** Sends calls of annotated methods to their jobs. */
+    /** The executor of asynchronous methods' fetches: a cached pool of daemon threads, created on first use. */
+    private static final class AsyncExecutor implements java.util.concurrent.Executor {
+        private final AtomicInteger threads = new AtomicInteger();
+        private volatile ExecutorService pool;
+
+        @Override
+        public void execute(Runnable command) {
+            ExecutorService p = pool;
+            if (p == null) {
+                synchronized (this) {
+                    p = pool;
+                    if (p == null) {
+                        p = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                            Thread t = new Thread(r, "cacheback-async-" + threads.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+                        pool = p;
+                    }
+                }
+            }
+            p.execute(command);
+        }
+
+        synchronized void shutdown() {
+            if (pool != null) {
+                pool.shutdown();
+            }
+        }
+    }
+
+    /** Sends calls of annotated methods to their jobs, and applies updates after they return. */
     private static final class Interceptor implements MethodInterceptor {
         private static final Object NONE = new Object();
         private final CachedMethodRegistry registry;
-        /** Per class of target instance, per invoked method: its job or {@link #NONE}. */
+        private final java.util.concurrent.Executor executor;
+        /** Per class of target instance, per invoked method: its handler or {@link #NONE}. */
         private final ConcurrentHashMap<Class<?>, ConcurrentHashMap<Method, Object>> resolved = new ConcurrentHashMap<>();
 
-        Interceptor(CachedMethodRegistry registry) {
+        Interceptor(CachedMethodRegistry registry, java.util.concurrent.Executor executor) {
             this.registry = registry;
+            this.executor = executor;
         }
 
         @Override
@@ -211,34 +314,26 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor 
             if (found == null) {
                 found = methods.computeIfAbsent(called, m -> lookup(m, targetClass));
             }
-            if (!(found instanceof MethodJob job)) {
+            if (!(found instanceof CachedMethodRegistry.Handler handler)) {
                 return invocation.proceed();
             }
-            try {
-                return job.get(job.encode(invocation.getArguments()));
-            } catch (dev.cacheback.FetchException e) {
-                throw declared(e, called);
+            Object[] args = invocation.getArguments();
+            MethodJob job = handler.job();
+            if (job != null) {
+                return job.cacheable(args) ? job.call(args, executor) : invocation.proceed();
             }
+            Object result = invocation.proceed();
+            for (CachedUpdate update : handler.updates()) {
+                result = update.afterReturning(target, args, result);
+            }
+            return result;
         }
 
         private Object lookup(Method called, Class<?> targetClass) {
             Class<?> userClass = ClassUtils.getUserClass(targetClass);
             Method specific = BridgeMethodResolver.findBridgedMethod(AopUtils.getMostSpecificMethod(called, userClass));
-            MethodJob job = registry.byMethod(userClass, specific);
-            return job != null ? job : NONE;
-        }
-
-        /** The method's own checked exception, as a direct call would throw it, when the method declares it. */
-        private static Throwable declared(dev.cacheback.FetchException e, Method method) {
-            Throwable cause = e.getCause();
-            if (cause != null) {
-                for (Class<?> type : method.getExceptionTypes()) {
-                    if (type.isInstance(cause)) {
-                        return cause;
-                    }
-                }
-            }
-            return e;
+            CachedMethodRegistry.Handler handler = registry.handler(userClass, specific);
+            return handler != null ? handler : NONE;
         }
     }
 }

@@ -1,25 +1,45 @@
 package dev.cacheback.spring;
 
+import dev.cacheback.FetchException;
 import dev.cacheback.Job;
 import dev.cacheback.JobSettings;
 import dev.cacheback.TypeRef;
 import dev.cacheback.spi.Codec;
+import dev.cacheback.spi.CodecException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.expression.Expression;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The job behind one {@link Cacheback @Cacheback} method. Its argument is the list of the method's
+ * The job behind one {@link Cached @Cached} method. Its argument is the list of the method's
  * arguments, each encoded by the runtime's codec as the method's declared parameter type: the list
- * itself ({@code List<byte[]>}) is what the engine hashes into the key and puts in refresh tasks, so
- * a worker decodes every argument back to its declared type, with no class name in the payload.
+ * itself ({@code List<byte[]>}) is what refresh tasks carry, so a worker decodes every argument back
+ * to its declared type, with no class name in the payload. Without a {@link Cached#key() key
+ * expression} the list is also what is hashed into the key; with one, the key is the job's name and a
+ * hash of the codec's encoding of the expression's value (evaluated over the decoded arguments, so a
+ * worker computes the same key). Its value type is the method's return type, or the {@code T} of a
+ * {@code CompletableFuture<T>} / {@code Mono<T>} ({@code List<T>} for a {@code Flux<T>}).
  */
 final class MethodJob extends Job<List<byte[]>, Object> {
 
@@ -29,15 +49,24 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     /** Set by {@link #fetch} so that the call it makes through the bean's proxy reaches the method. */
     static final ThreadLocal<Method> BYPASS = new ThreadLocal<>();
 
+    /** Set while a caller of an asynchronous method reads the cache: a fetch it would need goes to the executor instead. */
+    private static final ThreadLocal<MethodJob> ASYNC_CALLER = new ThreadLocal<>();
+
     private final Method method;
     private final Method invoked;
     private final Type[] parameterTypes;
     private final Class<?>[] parameterClasses;
     private final Object proxy;
     private final String beanName;
+    private final ReturnKind kind;
+    private final MethodExpressions expressions;
+    private final @Nullable Expression keyExpression;
+    private final @Nullable Expression condition;
+    private final @Nullable Expression unless;
 
-    MethodJob(dev.cacheback.Cacheback cacheback, JobSettings settings, Method method, Object proxy, String beanName) {
-        super(cacheback, settings, ARGS, TypeRef.ofType(valueType(method)));
+    MethodJob(dev.cacheback.Cacheback cacheback, JobSettings settings, Method method, Object proxy, String beanName,
+            ReturnKind kind, Type valueType, MethodExpressions expressions, Cached annotation) {
+        super(cacheback, settings, ARGS, TypeRef.ofType(valueType));
         this.method = method;
         this.invoked = proxyMethod(method, proxy);
         ReflectionUtils.makeAccessible(this.invoked);
@@ -45,14 +74,11 @@ final class MethodJob extends Job<List<byte[]>, Object> {
         this.parameterClasses = method.getParameterTypes();
         this.proxy = proxy;
         this.beanName = beanName;
-    }
-
-    private static Type valueType(Method method) {
-        Class<?> raw = method.getReturnType();
-        if (raw == void.class) {
-            throw new IllegalStateException("@Cacheback method " + describe(method) + " returns void: there is nothing to cache");
-        }
-        return raw.isPrimitive() ? ClassUtils.resolvePrimitiveIfNecessary(raw) : method.getGenericReturnType();
+        this.kind = kind;
+        this.expressions = expressions;
+        this.keyExpression = expressions.parse("key", annotation.key());
+        this.condition = expressions.parse("condition", annotation.condition());
+        this.unless = expressions.parse("unless", annotation.unless());
     }
 
     private static Method proxyMethod(Method method, Object proxy) {
@@ -79,6 +105,83 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     /** The method's declared parameter types. */
     Type[] parameterTypes() {
         return parameterTypes.clone();
+    }
+
+    /** How the method returns its value. */
+    ReturnKind kind() {
+        return kind;
+    }
+
+    /** Whether the method has a {@link Cached#key() key expression}. */
+    boolean hasKeyExpression() {
+        return keyExpression != null;
+    }
+
+    /** The raw class of the cached value. */
+    Class<?> valueClass() {
+        return org.springframework.core.ResolvableType.forType(valueType()).toClass();
+    }
+
+    /**
+     * A call through the bean's proxy: the condition, then the cache. For an asynchronous method a
+     * hit or a stale read is answered at once, and a fetch runs on {@code executor}.
+     */
+    Object call(Object[] args, Executor executor) throws Throwable {
+        List<byte[]> encoded = encode(args);
+        if (!kind.async()) {
+            try {
+                return get(encoded);
+            } catch (FetchException e) {
+                throw declared(e);
+            }
+        }
+        Object value;
+        ASYNC_CALLER.set(this);
+        try {
+            value = get(encoded);
+        } catch (FetchLater later) {
+            return kind.later(() -> fetchOn(executor, encoded));
+        } finally {
+            ASYNC_CALLER.remove();
+        }
+        return kind.wrap(value);
+    }
+
+    /** Whether a call with {@code args} goes through the cache: the {@link Cached#condition()}. */
+    boolean cacheable(Object[] args) {
+        return condition == null || expressions.test(condition, "condition", proxy, args, null, false);
+    }
+
+    private CompletableFuture<Object> fetchOn(Executor executor, List<byte[]> encoded) {
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(get(encoded));
+                } catch (FetchException e) {
+                    result.completeExceptionally(e.getCause() != null ? e.getCause() : e);
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IllegalStateException("Cached method " + name()
+                    + " cannot fetch: the application context is closing", e));
+        }
+        return result;
+    }
+
+    /** The method's own checked exception, as a direct call would throw it, when the method declares it. */
+    private Throwable declared(FetchException e) {
+        Throwable cause = e.getCause();
+        if (cause != null) {
+            for (Class<?> type : method.getExceptionTypes()) {
+                if (type.isInstance(cause)) {
+                    return cause;
+                }
+            }
+        }
+        return e;
     }
 
     /**
@@ -112,6 +215,9 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     /** Decodes the job's argument into call arguments, each as its declared type. */
     Object[] decode(List<byte[]> args) {
         Objects.requireNonNull(args, "args");
+        if (args instanceof KeyValue) {
+            throw new IllegalStateException("Cached method " + name() + " was given only a key value, not its arguments");
+        }
         if (args.size() != parameterTypes.length) {
             throw new IllegalArgumentException("A task for cached method " + name() + " carries " + args.size()
                     + " arguments; the method takes " + parameterTypes.length);
@@ -124,25 +230,152 @@ final class MethodJob extends Job<List<byte[]>, Object> {
         return values;
     }
 
-    /** Calls the method through the bean's proxy (so other advice applies), past the cache. */
+    /**
+     * The key: the default over the encoded arguments, or, with a key expression, the name and a hash
+     * of the expression's value (given directly by a {@link KeyValue}).
+     */
+    @Override
+    public String key(List<byte[]> args) {
+        if (args instanceof KeyValue kv) {
+            return keyOfValue(kv.value);
+        }
+        if (keyExpression == null) {
+            return super.key(args);
+        }
+        return keyOfValue(keyValue(decode(args)));
+    }
+
+    /** The value of the key expression for call arguments. */
+    @Nullable Object keyValue(Object[] args) {
+        return expressions.value(Objects.requireNonNull(keyExpression), "key", proxy, args, null, false);
+    }
+
+    private String keyOfValue(@Nullable Object value) {
+        byte[] bytes;
+        try {
+            bytes = cacheback().codec().encode(value, value == null ? Object.class : value.getClass());
+        } catch (CodecException e) {
+            throw new IllegalStateException("The key expression of cached method " + name() + " gave a "
+                    + (value == null ? "null" : value.getClass().getName()) + " that the codec cannot encode: "
+                    + e.getMessage() + ". Make the expression give a string, number or record", e);
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return name() + ":" + HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An argument that carries only a key expression's value: for put and delete by key, and marking stale. */
+    static final class KeyValue extends AbstractList<byte[]> {
+        final @Nullable Object value;
+        final boolean staleNow;
+
+        KeyValue(@Nullable Object value, boolean staleNow) {
+            this.value = value;
+            this.staleNow = staleNow;
+        }
+
+        @Override
+        public byte[] get(int index) {
+            throw new IndexOutOfBoundsException(index);
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+    }
+
+    /**
+     * Marks the entry of a key expression's value stale (expiry now), if there is one: the next call
+     * serves it and enqueues a refresh with its own arguments.
+     */
+    void markStale(@Nullable Object keyValue) {
+        KeyValue stale = new KeyValue(keyValue, true);
+        rawGet(stale).ifPresent(entry -> set(stale, entry.data()));
+    }
+
+    @Override
+    protected Instant expiry(List<byte[]> args) {
+        return args instanceof KeyValue kv && kv.staleNow ? now() : super.expiry(args);
+    }
+
+    @Override
+    protected boolean shouldStore(List<byte[]> args, Object data) {
+        return unless == null || !expressions.test(unless, "unless", proxy, decode(args), data, true);
+    }
+
+    @Override
+    protected boolean shouldMissingItemBeFetchedSynchronously(List<byte[]> args) {
+        boolean fetch = super.shouldMissingItemBeFetchedSynchronously(args);
+        if (fetch && ASYNC_CALLER.get() == this) {
+            throw FetchLater.INSTANCE;
+        }
+        return fetch;
+    }
+
+    @Override
+    protected boolean shouldStaleItemBeFetchedSynchronously(Duration delta, List<byte[]> args) {
+        boolean fetch = super.shouldStaleItemBeFetchedSynchronously(delta, args);
+        if (fetch && ASYNC_CALLER.get() == this) {
+            throw FetchLater.INSTANCE;
+        }
+        return fetch;
+    }
+
+    /** Thrown out of {@code get} in an asynchronous method's caller, where a fetch would block it. */
+    private static final class FetchLater extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final FetchLater INSTANCE = new FetchLater();
+
+        private FetchLater() {
+            super("fetch on the executor", null, false, false);
+        }
+    }
+
+    /**
+     * Calls the method through the bean's proxy (so other advice applies), past the cache; for an
+     * asynchronous method, awaits its value for at most the refresh timeout.
+     */
     @Override
     protected Object fetch(List<byte[]> args) throws Exception {
         Object[] values = decode(args);
+        Object returned;
         BYPASS.set(method);
         try {
-            return invoked.invoke(proxy, values);
+            returned = invoked.invoke(proxy, values);
         } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Exception ex) {
-                throw ex;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw e;
+            throw rethrow(e.getCause(), e);
         } finally {
             BYPASS.remove();
         }
+        if (!kind.async()) {
+            return returned;
+        }
+        Duration timeout = refreshTimeout();
+        try {
+            return kind.toFuture(returned).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new TimeoutException("Cached method " + name() + " did not complete within its refresh timeout ("
+                    + timeout + "); raise refreshTimeout if it may take longer");
+        }
+    }
+
+    private static Exception rethrow(@Nullable Throwable cause, Exception wrapper) {
+        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof Exception ex) {
+            return ex;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return wrapper;
     }
 
     @Override

@@ -1,7 +1,9 @@
 /**
  * Spring Boot 4 support for Cacheback: auto-configuration of the runtime from {@code cacheback.*}
- * properties ({@link dev.cacheback.spring.CachebackProperties}), the {@link dev.cacheback.spring.Cacheback @Cacheback}
- * method annotation and {@link dev.cacheback.spring.CachebackMethods} to reach its jobs,
+ * properties ({@link dev.cacheback.spring.CachebackProperties}), the method annotations
+ * ({@link dev.cacheback.spring.Cached @Cached}, {@link dev.cacheback.spring.CachedPut @CachedPut},
+ * {@link dev.cacheback.spring.CachedInvalidate @CachedInvalidate},
+ * {@link dev.cacheback.spring.CachedDelete @CachedDelete}) and {@link dev.cacheback.spring.CachebackMethods} to reach its jobs,
  * {@link dev.cacheback.spring.CachebackBuilderCustomizer} to adjust the runtime,
  * {@link dev.cacheback.spring.CachebackMetrics} for Micrometer, and the {@code cacheback} Actuator
  * endpoint ({@link dev.cacheback.spring.CachebackEndpoint}) and health contributor.

@@ -60,7 +60,7 @@ class BrokerWiringTest {
     public static class Service {
         private int calls;
 
-        @Cacheback(name = "wiring.greeting", lifetime = "1m", refreshTimeout = "10s")
+        @Cached(name = "wiring.greeting", lifetime = "1m", refreshTimeout = "10s")
         public String greeting(String name) {
             calls++;
             return "hello " + name + " #" + calls;

@@ -40,7 +40,7 @@ class CachebackActuatorTest {
     }
 
     public static class Service {
-        @Cacheback(name = "points", lifetime = "2m")
+        @Cached(name = "points", lifetime = "2m")
         public String describe(Point point, String label) {
             return label + point;
         }
@@ -144,27 +144,37 @@ class CachebackActuatorTest {
             CountingJob words = context.getBean(CountingJob.class);
             ManualRefreshQueue queue = context.getBean(ManualRefreshQueue.class);
             words.get("a");
-            Map<String, Object> result = endpoint.update("words", "invalidate", "\"a\"");   // JSON text
+            Map<String, Object> result = endpoint.update("words", "invalidate", "[\"a\"]");   // ["a"]: one element per argument
             assertThat(result).containsEntry("key", words.key("a"));
             assertThat(queue.pending()).singleElement().satisfies(t -> assertThat(t.key()).isEqualTo(words.key("a")));
             queue.runPending();
             assertThat(words.fetches()).isEqualTo(2);
-            endpoint.update("words", "delete", "a");                                        // a bare string
+            endpoint.update("words", "delete", "a");                                        // "a": the one argument, bare
             assertThat(words.rawGet("a")).isEmpty();
+            assertThat(endpoint.update("words", "delete", "\"a\"")).containsEntry("key", words.key("a"));   // "a" as JSON
+            // a bare string holding JSON text: the README's old trap, refused; in the array it is that very string
+            assertThatThrownBy(() -> endpoint.update("words", "delete", "\"[\\\"a\\\"]\""))
+                    .hasMessageContaining("args is a string holding JSON text").hasMessageContaining("\"args\": [\"ACME\"]");
+            assertThat(endpoint.update("words", "delete", "[\"[\\\"a\\\"]\"]")).containsEntry("key", words.key("[\"a\"]"));
 
             Service service = context.getBean(Service.class);
             CachebackMethods methods = context.getBean(CachebackMethods.class);
             service.describe(new Point(1, 2), "p");
             assertThat(methods.rawGet("points", new Point(1, 2), "p")).isPresent();
-            // a JSON array of the method's arguments, as text
+            // [{"x": 1, "y": 2}, "p"]: the method's arguments as JSON values
             Map<String, Object> deleted = endpoint.update("points", "delete", "[{\"x\": 1, \"y\": 2}, \"p\"]");
             assertThat(deleted).containsEntry("key", methods.key("points", new Point(1, 2), "p"));
             assertThat(methods.rawGet("points", new Point(1, 2), "p")).isEmpty();
 
             assertThatThrownBy(() -> endpoint.update("points", "delete", "[\"p\"]")).hasMessageContaining("takes 2 arguments");
-            assertThatThrownBy(() -> endpoint.update("points", "explode", "[]")).hasMessageContaining("invalidate");
-            assertThatThrownBy(() -> endpoint.update("nope", "delete", "a")).hasMessageContaining("words");
+            assertThatThrownBy(() -> endpoint.update("points", "delete", "p")).hasMessageContaining("must be a JSON array of its 2");
+            assertThatThrownBy(() -> endpoint.update("points", "explode", "[]"))
+                    .hasMessageContaining("Unknown action \"explode\"; valid actions: [invalidate, delete]");
+            assertThatThrownBy(() -> endpoint.update("points", null, "[]")).hasMessageContaining("action is missing");
+            assertThatThrownBy(() -> endpoint.update("nope", "delete", "a")).isInstanceOf(CachebackEndpoint.NoSuchJobException.class)
+                    .hasMessageContaining("words");
             assertThatThrownBy(() -> endpoint.update("words", "delete", null)).hasMessageContaining("java.lang.String");
+            assertThatThrownBy(() -> endpoint.update("words", "delete", "[\"a\", \"b\"]")).hasMessageContaining("not 2");
             assertThatThrownBy(() -> endpoint.update("points", "delete", "[{\"x\": \"one\"}, \"p\"]"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be read");
         });

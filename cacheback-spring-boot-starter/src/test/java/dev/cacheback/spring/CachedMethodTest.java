@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@link Cacheback @Cacheback} methods: the seed's decorator on Spring beans. */
+/** {@link Cached @Cached} methods: the seed's decorator on Spring beans. */
 class CachedMethodTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -41,34 +41,34 @@ class CachedMethodTest {
         final AtomicInteger calls = new AtomicInteger();
         final List<Object[]> arguments = new ArrayList<>();
 
-        @Cacheback(lifetime = "${quotes.lifetime}")
+        @Cached(lifetime = "${quotes.lifetime}")
         public Quote quote(String symbol, int depth) {
             calls.incrementAndGet();
             arguments.add(new Object[] {symbol, depth});
             return new Quote(symbol, calls.get(), List.of());
         }
 
-        @Cacheback(name = "quotes.history", lifetime = "10s", refreshTimeout = "5s", cacheTtl = "1h")
+        @Cached(name = "quotes.history", lifetime = "10s", refreshTimeout = "5s", cacheTtl = "1h")
         public Quote history(List<Query> queries, Map<String, Integer> weights) {
             calls.incrementAndGet();
             arguments.add(new Object[] {queries, weights});
             return new Quote("history", calls.get(), queries);
         }
 
-        @Cacheback(name = "quotes.routed", cacheAlias = "other", fetchOnStaleThreshold = "1h",
+        @Cached(name = "quotes.routed", cacheAlias = "other", fetchOnStaleThreshold = "1h",
                 taskOptions = {"queue=fast", "priority=3", "delay=2s", "expiration=PT1M"})
         public String routed(String what) {
             calls.incrementAndGet();
             return "routed " + what;
         }
 
-        @Cacheback(fetchOnMiss = false)
+        @Cached(fetchOnMiss = false)
         public String lazy() {
             calls.incrementAndGet();
             return "lazy#" + calls.get();
         }
 
-        @Cacheback
+        @Cached
         public long primitive(long x) {
             calls.incrementAndGet();
             return x * 2;
@@ -82,7 +82,7 @@ class CachedMethodTest {
             return arguments;
         }
 
-        @Cacheback
+        @Cached
         public String checked(String what) throws java.io.IOException {
             throw new java.io.IOException("no " + what);
         }
@@ -263,7 +263,7 @@ class CachedMethodTest {
     }
 
     public abstract static class Greeter {
-        @Cacheback
+        @Cached
         public String greet(String name) {
             return prefix() + " " + name;
         }
@@ -298,20 +298,20 @@ class CachedMethodTest {
     }
 
     public static final class FinalService {
-        @Cacheback
+        @Cached
         public String value() {
             return "v";
         }
     }
 
     public static class VoidService {
-        @Cacheback
+        @Cached
         public void nothing() {
         }
     }
 
     public static class BadDuration {
-        @Cacheback(lifetime = "soon")
+        @Cached(lifetime = "soon")
         public String value() {
             return "v";
         }
@@ -329,7 +329,7 @@ class CachedMethodTest {
                 .hasMessageContaining("\"soon\" is not a duration"));
         base.withBean("one", English.class).withBean("two", English.class).run(context ->
                 assertThat(context).hasFailed().getFailure().rootCause()
-                        .hasMessageContaining("Two @Cacheback methods are named \"English.greet\"").hasMessageContaining("'one'")
+                        .hasMessageContaining("Two @Cached methods are named \"English.greet\"").hasMessageContaining("'one'")
                         .hasMessageContaining("'two'"));
     }
 }

@@ -72,7 +72,7 @@ class RedisWiringTest {
     public static class Service {
         private int calls;
 
-        @Cacheback(name = "redis-wiring.greeting", lifetime = "1m", refreshTimeout = "10s")
+        @Cached(name = "redis-wiring.greeting", lifetime = "1m", refreshTimeout = "10s")
         public String greeting(String name) {
             calls++;
             return "hello " + name + " #" + calls;

@@ -12,7 +12,7 @@ import java.lang.annotation.Target;
  * <pre>{@code
  * @Service
  * public class QuoteService {
- *     @Cacheback(lifetime = "5m")
+ *     @Cached(lifetime = "5m")
  *     public Quote quote(String symbol) {
  *         return slowSource.load(symbol);           // runs on a miss, and in the worker on a refresh
  *     }
@@ -34,14 +34,34 @@ import java.lang.annotation.Target;
  * number of seconds, and may be {@code ${property}} placeholders. Empty means the default of
  * {@link dev.cacheback.JobSettings}.
  *
- * <p>Supported on public, non-final methods of singleton beans whose class is not final. It
- * lives in {@code dev.cacheback.spring}, so a class that
- * also needs the runtime type {@code dev.cacheback.Cacheback} refers to one of them by its full name.
+ * <p><b>Key, condition, unless.</b> {@link #key()} is a SpEL expression over the parameters
+ * ({@code #symbol}, {@code #p0}, {@code #root.args}); its value, not the whole argument list, selects
+ * the entry. The job's argument (what a refresh task carries) stays the full list of the method's
+ * arguments, so a worker can still call the method; the first caller of a key is the one whose
+ * arguments a refresh of that key uses. {@link #condition()} false calls the method directly and
+ * caches nothing; {@link #unless()} true returns the result without storing it.
+ *
+ * <p><b>Return types.</b> A plain value (including {@code Optional} and collections) is cached as it
+ * is. {@code CompletableFuture<T>} / {@code CompletionStage<T>} and Reactor's {@code Mono<T>} are
+ * cached by their value {@code T}: a hit returns a completed future / {@code Mono.just} (or
+ * {@code Mono.empty()} for {@code null}); a miss does not block the caller: the method is called on
+ * the starter's executor and the future completes when its value is fetched and stored (one call per
+ * key however many callers wait). A worker's refresh awaits the value, for at most the refresh
+ * timeout. {@code Flux<T>} is collected and cached as a {@code List<T>}, replayed with
+ * {@code Flux.fromIterable}: only for finite fluxes. {@code void}, {@code Future}, {@code Stream},
+ * {@code Iterator}, other publishers and Kotlin {@code suspend} functions are refused at start-up.
+ *
+ * <p>Supported on public, non-final methods of singleton beans whose class is not final; checked
+ * at start-up, with a message naming the method and the fix.
+ *
+ * @see CachedPut
+ * @see CachedInvalidate
+ * @see CachedDelete
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
-public @interface Cacheback {
+public @interface Cached {
 
     /** The job's name: the first part of its keys, and how workers find it. Default {@code SimpleClassName.method}. */
     String name() default "";
@@ -69,4 +89,19 @@ public @interface Cacheback {
      * {@code priority=5}, {@code delay=10s}, {@code expiration=PT1M}. Default none.
      */
     String[] taskOptions() default {};
+
+    /**
+     * A SpEL expression over the parameters whose value selects the cache entry instead of the full
+     * argument list: {@code #symbol} (by parameter name, which needs {@code -parameters}, as Spring
+     * Boot's build plugins set), {@code #p0} / {@code #a0} (by position), {@code #root.args},
+     * {@code #root.methodName}. The value is encoded with the runtime's codec and hashed into the
+     * key, so it must be a value the codec can encode. Default: the whole argument list.
+     */
+    String key() default "";
+
+    /** A SpEL expression over the parameters; when it is false the method is called directly and nothing is cached. Default: always cache. */
+    String condition() default "";
+
+    /** A SpEL expression over the parameters and {@code #result} (the value, unwrapped from a future or {@code Mono}); when true the result is returned but not stored. Default: always store. */
+    String unless() default "";
 }
