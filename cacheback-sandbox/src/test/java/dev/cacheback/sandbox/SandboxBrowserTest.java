@@ -89,12 +89,12 @@ class SandboxBrowserTest {
     }
 
     /** What the page reported for one request. */
-    record Reading(String status, long requestMillis, int version, long fetchMillis) {
+    record Reading(String status, long requestMillis, int version, long fetchMillis, String refresh) {
     }
 
     private Reading read() {
         return new Reading(text("status"), Long.parseLong(text("request-ms")), Integer.parseInt(text("version")),
-                Long.parseLong(text("fetch-ms")));
+                Long.parseLong(text("fetch-ms")), text("refresh"));
     }
 
     private String text(String id) {
@@ -151,13 +151,19 @@ class SandboxBrowserTest {
                 .until(() -> open(path), r -> r.version() == 2);
         assertThat(fresh.status()).isEqualTo("HIT");
 
-        // invalidate: the page keeps answering from the cache while a refresh brings version 3
+        assertThat(fresh.refresh()).isEqualTo("none");
+        assertThat(text("cache")).isEqualTo("default (in-memory)");
+        assertThat(text("queue")).isEqualTo("in-process");
+
+        // invalidate: the page keeps answering from the cache, saying a refresh is in progress, while it brings version 3
         Reading invalidated = submit("invalidate");
         assertThat(invalidated.status()).isEqualTo("HIT");
         assertThat(invalidated.version()).isEqualTo(2);
+        assertThat(invalidated.refresh()).isEqualTo("in progress");
         Reading refreshed = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                 .until(() -> open(path), r -> r.version() == 3);
         assertThat(refreshed.status()).isEqualTo("HIT");
+        assertThat(refreshed.refresh()).isEqualTo("none");
 
         // delete: the next read is a slow miss again
         Reading afterDelete = submit("delete");
