@@ -4,8 +4,9 @@ import dev.cacheback.CachebackListener;
 
 
 /**
- * Remembers the last enqueue that succeeded and the last that failed, for the queue's health: the
- * queue SPI has no ping, so the queue is reported down while its latest enqueue failed.
+ * Remembers whether the latest enqueue failed, for the queue's health: a broker that answers a ping
+ * but refuses tasks (a resource alarm, a full queue) is reported degraded until an enqueue succeeds.
+ * Thread-safe.
  */
 final class QueueHealthTracker implements CachebackListener {
 
