@@ -3,6 +3,7 @@ package dev.cacheback.spring;
 import org.springframework.beans.BeanUtils;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
@@ -43,6 +44,11 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
     private static final List<String> KEYS = TREE.keys("cacheback");
 
     private final Environment environment;
+
+    /** Every valid key, dashed, with {@code *} for a cache alias. */
+    static List<String> keys() {
+        return KEYS;
+    }
 
     CachebackPropertyChecker(Environment environment) {
         this.environment = environment;
@@ -147,28 +153,34 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
         String key = name.toString();
         String typeKey;
         String group;
-        String type;
+        Enum<?> type;
+        Enum<?>[] types;
         if (key.startsWith("cacheback.caches.") && name.getNumberOfElements() >= 5) {
-            String alias = name.getElement(2, ConfigurationPropertyName.Form.ORIGINAL);
-            typeKey = "cacheback.caches." + alias + ".type";
-            group = name.getElement(3, ConfigurationPropertyName.Form.DASHED);
-            type = CachebackAutoConfiguration.name(Binder.get(environment)
-                    .bind(name.chop(3).append("type"), org.springframework.boot.context.properties.bind.Bindable.of(CachebackProperties.CacheType.class))
-                    .orElse(CachebackProperties.CacheType.IN_MEMORY));
+            typeKey = "cacheback.caches." + name.getElement(2, ConfigurationPropertyName.Form.ORIGINAL) + ".type";
+            group = name.getElement(3, ConfigurationPropertyName.Form.UNIFORM);
+            types = CachebackProperties.CacheType.values();
+            type = Binder.get(environment).bind(name.chop(3).append("type"),
+                    Bindable.of(CachebackProperties.CacheType.class)).orElse(CachebackProperties.CacheType.IN_MEMORY);
         } else if (key.startsWith("cacheback.queue.") && name.getNumberOfElements() >= 4) {
             typeKey = "cacheback.queue.type";
-            group = name.getElement(2, ConfigurationPropertyName.Form.DASHED);
-            type = CachebackAutoConfiguration.name(Binder.get(environment)
-                    .bind("cacheback.queue.type", CachebackProperties.QueueType.class)
-                    .orElse(CachebackProperties.QueueType.IN_PROCESS));
+            group = name.getElement(2, ConfigurationPropertyName.Form.UNIFORM);
+            types = CachebackProperties.QueueType.values();
+            type = Binder.get(environment).bind("cacheback.queue.type", CachebackProperties.QueueType.class)
+                    .orElse(CachebackProperties.QueueType.IN_PROCESS);
         } else {
             return null;
         }
-        if (group.equals(type)) {
+        String groupType = null;
+        for (Enum<?> t : types) {
+            if (CachebackAutoConfiguration.name(t).replace("-", "").equals(group)) {
+                groupType = CachebackAutoConfiguration.name(t);
+            }
+        }
+        if (groupType == null || type.name().replace("_", "").toLowerCase(Locale.ROOT).equals(group)) {
             return null;
         }
-        return key + " is an option of the " + group + " type, but " + typeKey + " is " + type
-                + " (set it to " + group + ", or remove the option)";
+        return key + " is an option of the " + groupType + " type, but " + typeKey + " is "
+                + CachebackAutoConfiguration.name(type) + " (set it to " + groupType + ", or remove the option)";
     }
 
     private static boolean isEmpty(ConfigurationProperty property) {
