@@ -3,6 +3,7 @@ package dev.cacheback.spring;
 import org.springframework.beans.BeanUtils;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
@@ -61,7 +62,17 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
 
     @Override
     public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-        check();
+        Node tree = TREE;
+        for (String bean : beanFactory.getBeanNamesForAnnotation(ConfigurationProperties.class)) {
+            ConfigurationProperties annotation = beanFactory.findAnnotationOnBean(bean, ConfigurationProperties.class, false);
+            Class<?> type = beanFactory.getType(bean, false);
+            String prefix = annotation == null ? "" : annotation.prefix().isEmpty() ? annotation.value() : annotation.prefix();
+            if (type != null && prefix.startsWith("cacheback.")) {
+                // another properties class under cacheback.* (such as a sibling feature's): its keys are valid too
+                tree = tree.with(prefix.substring("cacheback.".length()).split("\\."), Node.of(type));
+            }
+        }
+        check(tree);
     }
 
     /**
@@ -72,6 +83,10 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
      *         {@code type} has a value that is not a type
      */
     void check() {
+        check(TREE);
+    }
+
+    private void check(Node tree) {
         Map<String, String> problems = new LinkedHashMap<>();
         boolean optionsMap = false;
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
@@ -83,12 +98,12 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                     continue;
                 }
                 ConfigurationProperty property = iterable.getConfigurationProperty(name);
-                Node found = TREE.find(name, 1);
+                Node found = tree.find(name, 1);
                 if (found == null || (!found.leaf() && !isEmpty(property))) {
                     String key = name.toString();
                     optionsMap |= key.contains(".options.");
                     problems.put(key, "Unknown property " + key + where(property, source) + ": did you mean "
-                            + nearest(name) + "?");
+                            + nearest(name, tree == TREE ? KEYS : tree.keys("cacheback")) + "?");
                     continue;
                 }
                 String misplaced = misplacedOption(name);
@@ -113,11 +128,11 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
     }
 
     /** The valid key nearest to {@code name} (Levenshtein distance), with the user's cache alias kept. */
-    static String nearest(ConfigurationPropertyName name) {
+    static String nearest(ConfigurationPropertyName name, List<String> keys) {
         String actual = name.toString();
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String key : KEYS) {
+        for (String key : keys) {
             for (String candidate : concrete(key, name)) {
                 int d = distance(actual, candidate);
                 if (d < bestDistance) {
@@ -254,6 +269,26 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
             }
             Node child = children.get(name.getElement(index, ConfigurationPropertyName.Form.UNIFORM));
             return child == null ? null : child.find(name, index + 1);
+        }
+
+        /** A copy of this group with {@code sub} at {@code path} (dashed names), the groups on the way copied. */
+        Node with(String[] path, Node sub) {
+            if (children == null) {
+                return this;
+            }
+            Map<String, Node> copy = new LinkedHashMap<>(children);
+            String dashed = path[0];
+            String uniform = dashed.replace("-", "").toLowerCase(Locale.ROOT);
+            Node existing = copy.get(uniform);
+            Node next;
+            if (path.length == 1) {
+                next = sub;
+            } else {
+                Node base = existing != null ? existing : new Node(new LinkedHashMap<>(), null, false);
+                next = base.with(java.util.Arrays.copyOfRange(path, 1, path.length), sub);
+            }
+            copy.put(uniform, next.named(existing != null ? existing.dashed : dashed));
+            return new Node(copy, mapValue, indexed).named(this.dashed);
         }
 
         /** The dashed keys of every leaf under {@code prefix}, {@code *} standing for a map key. */

@@ -150,6 +150,36 @@ class CachebackPropertiesTest {
                 });
     }
 
+    /** A sibling feature's properties under cacheback.*: its keys are valid too. */
+    @org.springframework.boot.context.properties.ConfigurationProperties("cacheback.extra")
+    public static class ExtraProperties {
+        private int level;
+
+        public int getLevel() {
+            return level;
+        }
+
+        public void setLevel(int level) {
+            this.level = level;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.context.properties.EnableConfigurationProperties(ExtraProperties.class)
+    static class Extra {
+    }
+
+    @Test
+    void keysOfOtherPropertiesClassesUnderCachebackAreAccepted() {
+        runner.withUserConfiguration(Extra.class).withPropertyValues("cacheback.extra.level=3").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(ExtraProperties.class).getLevel()).isEqualTo(3);
+        });
+        runner.withUserConfiguration(Extra.class).withPropertyValues("cacheback.extra.levle=3").run(context ->
+                assertThat(analyze(context.getStartupFailure()).getDescription())
+                        .contains("did you mean cacheback.extra.level?"));
+    }
+
     @Test
     void otherFailuresAreLeftToBootsAnalyzers() {
         assertThat(new CachebackFailureAnalyzer().analyze(new IllegalStateException("not ours"))).isNull();

@@ -64,6 +64,19 @@ class ReadmePropertiesTest {
     record Block(int index, String lang, String body, String failsWith) {
     }
 
+    /** Deletes the queues the worker block declared on the shared broker. */
+    @org.junit.jupiter.api.AfterAll
+    static void deleteQueues() throws Exception {
+        com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+        factory.setUri(TestServers.rabbitUri());
+        try (com.rabbitmq.client.Connection c = factory.newConnection(); com.rabbitmq.client.Channel channel = c.createChannel()) {
+            channel.queueDelete("cacheback-" + RUN);
+            channel.queueDelete("cacheback-" + RUN + ".dead");
+        } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
+            // the broker is not there: nothing was declared
+        }
+    }
+
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class, CachebackHealthAutoConfiguration.class,
                     HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
