@@ -23,7 +23,7 @@ interface CacheBackendFactory {
     static String requireAddress(String prefix, String address, String example) {
         if (address == null || address.isBlank()) {
             throw new CachebackConfigurationException(prefix + ".address is not set.",
-                    "Set " + prefix + ".address, such as " + prefix + ".address=" + example);
+                    "Set " + prefix + ".address, such as " + prefix + ".address=" + example + ".");
         }
         return address.trim();
     }

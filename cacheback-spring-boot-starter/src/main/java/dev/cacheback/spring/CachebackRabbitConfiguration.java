@@ -28,6 +28,21 @@ class CachebackRabbitConfiguration {
                 String address = CacheBackendFactory.requireAddress(PREFIX, queue.getAddress(),
                         "amqp://guest:guest@127.0.0.1:5672 (the default virtual host \"/\")");
                 CachebackProperties.RabbitQueue options = queue.getRabbitmq();
+                if (!worker.isEnabled()) {
+                    List<String> workerOnly = new java.util.ArrayList<>();
+                    if (options.getPrefetch() != null) {
+                        workerOnly.add(PREFIX + ".rabbitmq.prefetch");
+                    }
+                    if (options.getMaxAttempts() != null) {
+                        workerOnly.add(PREFIX + ".rabbitmq.max-attempts");
+                    }
+                    if (!workerOnly.isEmpty()) {
+                        throw new CachebackConfigurationException(String.join(" and ", workerOnly)
+                                + " configure a worker, but cacheback.worker.enabled is false (this node only publishes).",
+                                "Remove " + String.join(" and ", workerOnly) + " from this node's properties, or set "
+                                        + "cacheback.worker.enabled=true to consume here.");
+                    }
+                }
                 RabbitRefreshQueue built = CacheBackendFactory.build(PREFIX, () -> {
                     RabbitRefreshQueue.Builder b = RabbitRefreshQueue.builder(address);
                     ifSet(options.getDefaultQueue(), b::defaultQueue);

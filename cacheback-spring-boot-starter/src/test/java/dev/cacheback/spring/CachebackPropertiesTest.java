@@ -104,7 +104,8 @@ class CachebackPropertiesTest {
         FailureAnalysis analysis = failureOf("cacheback.queue.type=rabbitmq",
                 "cacheback.queue.address=amqp://user:secret@127.0.0.1:1", "cacheback.queue.rabbitmq.prefetch=2",
                 "cacheback.worker.enabled=false");
-        assertThat(analysis.getDescription()).contains("cacheback.queue").doesNotContain("secret");
+        assertThat(analysis.getDescription()).contains("cacheback.queue.rabbitmq.prefetch configure a worker, but "
+                + "cacheback.worker.enabled is false").doesNotContain("secret");
     }
 
     @Test
