@@ -63,10 +63,13 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
     @Override
     public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
         Node tree = TREE;
-        for (String bean : beanFactory.getBeanNamesForAnnotation(ConfigurationProperties.class)) {
+        for (String bean : beanFactory.getBeanDefinitionNames()) {   // never initializes a FactoryBean to learn its type
             ConfigurationProperties annotation = beanFactory.findAnnotationOnBean(bean, ConfigurationProperties.class, false);
+            if (annotation == null) {
+                continue;
+            }
             Class<?> type = beanFactory.getType(bean, false);
-            String prefix = annotation == null ? "" : annotation.prefix().isEmpty() ? annotation.value() : annotation.prefix();
+            String prefix = annotation.prefix().isEmpty() ? annotation.value() : annotation.prefix();
             if (type != null && prefix.startsWith("cacheback.")) {
                 // another properties class under cacheback.* (such as a sibling feature's): its keys are valid too
                 tree = tree.with(prefix.substring("cacheback.".length()).split("\\."), Node.of(type));
