@@ -46,8 +46,11 @@ public class CachebackAutoConfiguration {
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    QueueHealthTracker cachebackQueueHealthTracker() {
-        return new QueueHealthTracker();
+    QueueHealthTracker cachebackQueueHealthTracker(ObjectProvider<dev.cacheback.Cacheback> cacheback) {
+        return new QueueHealthTracker(() -> {
+            dev.cacheback.Cacheback runtime = cacheback.getIfAvailable();
+            return runtime != null ? runtime.clock() : java.time.Clock.systemUTC();
+        });
     }
 
     @Bean

@@ -35,7 +35,7 @@ final class CachebackHealth {
         cacheback.caches().forEach((alias, backend) -> caches.put(alias, cache(backend)));
         Map<String, HealthContributor> all = new LinkedHashMap<>();
         all.put("caches", CompositeHealthContributor.fromMap(caches));
-        all.put("queue", queue(cacheback.queue(), tracker));
+        all.put("queue", queue(cacheback.queue(), tracker, cacheback.clock()));
         return CompositeHealthContributor.fromMap(all);
     }
 
@@ -53,7 +53,11 @@ final class CachebackHealth {
         };
     }
 
-    static HealthIndicator queue(RefreshQueue queue, QueueHealthTracker tracker) {
+    /**
+     * The queue's health: {@link #DEGRADED} when its ping fails, or when its latest enqueue failed in
+     * the last minute ({@link QueueHealthTracker#RECENT}) and none succeeded since; else UP.
+     */
+    static HealthIndicator queue(RefreshQueue queue, QueueHealthTracker tracker, java.time.Clock clock) {
         return () -> {
             try {
                 queue.ping();
@@ -63,10 +67,11 @@ final class CachebackHealth {
                         .withDetail("impact", "stale reads refresh synchronously in the reader's thread until it answers")
                         .build();
             }
-            if (tracker != null && tracker.failing()) {
+            QueueHealthTracker.Failure failure = tracker == null ? null : tracker.recentFailure(clock.instant());
+            if (failure != null) {
                 return Health.status(DEGRADED).withDetail("queue", queue.describe())
-                        .withDetail("error", "the broker answers, but the latest enqueue (job " + tracker.lastFailedJob()
-                                + ") failed: " + tracker.lastError())
+                        .withDetail("error", "the broker answers, but the latest enqueue (job " + failure.job()
+                                + ", at " + failure.at() + ") failed: " + failure.error().getMessage())
                         .withDetail("impact", "stale reads refresh synchronously in the reader's thread until an enqueue succeeds")
                         .build();
             }

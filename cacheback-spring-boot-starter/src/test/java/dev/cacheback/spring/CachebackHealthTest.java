@@ -3,6 +3,7 @@ package dev.cacheback.spring;
 import dev.cacheback.JobSettings;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.ManualRefreshQueue;
+import dev.cacheback.test.TestClock;
 import dev.cacheback.test.TestServers;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -47,8 +48,13 @@ class CachebackHealthTest {
         }
 
         @Bean
-        CachebackBuilderCustomizer manualQueue(ManualRefreshQueue queue) {
-            return builder -> builder.queue(queue);
+        TestClock testClock() {
+            return new TestClock();
+        }
+
+        @Bean
+        CachebackBuilderCustomizer manualQueue(ManualRefreshQueue queue, TestClock clock) {
+            return builder -> builder.queue(queue).clock(clock);
         }
     }
 
@@ -90,6 +96,24 @@ class CachebackHealthTest {
             assertThat(refused.getDetails().get("error").toString()).contains("words");
             manual.refuseTasks(false);
             words.asyncRefresh("q");
+            assertThat(queue(context).getStatus()).isEqualTo(Status.UP);
+        });
+    }
+
+    @Test
+    void aFailedEnqueueNoLongerDegradesTheQueueAMinuteLaterWhenItsPingAnswers() {
+        runner.withUserConfiguration(Manual.class).run(context -> {
+            ManualRefreshQueue manual = context.getBean(ManualRefreshQueue.class);
+            TestClock clock = context.getBean(TestClock.class);
+            CountingJob words = new CountingJob(context.getBean(dev.cacheback.Cacheback.class),
+                    JobSettings.builder().name("words").build());
+            words.get("q");
+            manual.refuseTasks(true);
+            words.asyncRefresh("q");
+            manual.refuseTasks(false);                                   // the broker is back; no stale read since
+            clock.advance(QueueHealthTracker.RECENT);
+            assertThat(queue(context).getStatus()).isEqualTo(CachebackHealth.DEGRADED);
+            clock.advance(java.time.Duration.ofSeconds(1));
             assertThat(queue(context).getStatus()).isEqualTo(Status.UP);
         });
     }
