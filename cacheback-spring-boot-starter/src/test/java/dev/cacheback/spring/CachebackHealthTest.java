@@ -17,8 +17,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.net.URI;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Cache and queue health from a real round trip, against the real servers and closed ports: a cache
@@ -78,7 +80,7 @@ class CachebackHealthTest {
         TestServers.require("Redis", redis.getHost(), redis.getPort());
         runner.withPropertyValues("cacheback.caches.default.type=redis",
                 "cacheback.caches.default.address=" + TestServers.redisUri()).run(context ->
-                assertThat(cache(context, "default").getStatus()).isEqualTo(Status.UP));
+                await().atMost(Duration.ofSeconds(10)).until(() -> cache(context, "default").getStatus().equals(Status.UP)));
     }
 
     @Test
@@ -149,7 +151,7 @@ class CachebackHealthTest {
         for (String address : new String[] {base, base + "/%2F"}) {
             runner.withPropertyValues("cacheback.queue.type=rabbitmq", "cacheback.queue.address=" + address,
                     "cacheback.worker.enabled=false").run(context ->
-                    assertThat(queue(context).getStatus()).as(address).isEqualTo(Status.UP));
+                    await(address).atMost(Duration.ofSeconds(10)).until(() -> queue(context).getStatus().equals(Status.UP)));
         }
     }
 

@@ -27,6 +27,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every {@code ```properties} block of the README, pasted as it stands: loaded by Spring Boot's own
@@ -186,18 +188,38 @@ class ReadmePropertiesTest {
                     String type = properties.getSource().getOrDefault("cacheback.caches.default.type", "in-memory").toString();
                     if (type.equals("redis")) {
                         assertThat(cacheback.cache("default").describe()).startsWith("redis://");
-                        assertThat(CachebackHealthTest.cache(context, "default").getStatus()).isEqualTo(Status.UP);
+                        // a real server: UP once connected (a loaded machine may take longer than the connect wait)
+                        await().atMost(Duration.ofSeconds(10))
+                                .until(() -> CachebackHealthTest.cache(context, "default").getStatus().equals(Status.UP));
                     }
                     if ("rabbitmq".equals(properties.getSource().get("cacheback.queue.type"))) {
                         assertThat(cacheback.queue().describe()).contains("rabbitmq").contains("cacheback-" + RUN);
-                        assertThat(CachebackHealthTest.queue(context).getStatus()).as("the virtual host %%2F is \"/\"")
-                                .isEqualTo(Status.UP);
+                        await("the virtual host %2F is \"/\"").atMost(Duration.ofSeconds(10))
+                                .until(() -> CachebackHealthTest.queue(context).getStatus().equals(Status.UP));
                     }
                 });
             }
         }
         assertThat(started).isGreaterThanOrEqualTo(3);
         assertThat(failed).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void theDocumentedStartupReportIsWhatTheAnalyzerSays() throws IOException {
+        List<Block> blocks = blocks();
+        Block mistake = blocks.stream().filter(b -> b.failsWith() != null).findFirst().orElseThrow();
+        Block report = blocks.get(mistake.index() + 1);
+        assertThat(report.body()).startsWith("Description:");
+        String[] documented = report.body().split("\\n\\s*Action:\\s*\\n");
+        String description = documented[0].replaceFirst("^Description:\\s*", "").trim();
+        String action = documented[1].trim();
+        with(load(mistake)).run(context -> {
+            FailureAnalysis analysis = new CachebackFailureAnalyzer().analyze(context.getStartupFailure());
+            // the origin in parentheses depends on where the key was set: compared without it
+            String origin = "\\s\\([^)]*\\)(?=:)";
+            assertThat(analysis.getDescription().replaceAll(origin, "")).isEqualTo(description.replaceAll(origin, ""));
+            assertThat(analysis.getAction()).startsWith(action.substring(0, action.indexOf("(…)")));
+        });
     }
 
     @Test
