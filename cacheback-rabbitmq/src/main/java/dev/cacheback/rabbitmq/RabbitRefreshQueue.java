@@ -535,7 +535,9 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         ConnectionFactory factory = config.newFactory(config.confirmTimeout());
         factory.setAutomaticRecoveryEnabled(false);
         factory.setTopologyRecoveryEnabled(false);
-        try (com.rabbitmq.client.Connection connection = factory.newConnection("cacheback-ping")) {
+        com.rabbitmq.client.Connection connection = null;
+        try {
+            connection = factory.newConnection("cacheback-ping");
             com.rabbitmq.client.Channel channel = connection.createChannel();
             if (channel == null) {
                 throw new RefreshQueueException("RabbitMQ at " + config.description() + " has no channel left for a ping");
@@ -556,6 +558,10 @@ public final class RabbitRefreshQueue implements RefreshQueue {
             }
             throw new RefreshQueueException("RabbitMQ at " + config.description() + " did not answer a ping (a passive "
                     + "declaration of queue " + config.defaultQueue() + "): " + pingFailure(e), e);
+        } finally {
+            if (connection != null) {
+                connection.abort(Config.millis(config.connectionTimeout()));   // bounded, never throws
+            }
         }
     }
 
