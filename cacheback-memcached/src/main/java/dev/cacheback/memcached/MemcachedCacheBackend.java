@@ -458,4 +458,37 @@ public final class MemcachedCacheBackend extends BytesCacheBackend {
             return value;
         }
     }
+
+    /**
+     * Asks every server for its {@code stats}, one after the other, each waiting at most the
+     * operation timeout (default 1 second), so a ping takes at most that times the number of
+     * servers. Returns when every server answered. Thread-safe.
+     *
+     * @throws CacheBackendException naming each server that did not answer, and why
+     * @throws IllegalStateException when this backend is not opened, or closed
+     */
+    @Override
+    public void ping() {
+        MemcachedClient c = client();
+        List<String> failed = new ArrayList<>();
+        for (Map.Entry<InetSocketAddress, String> server : names.entrySet()) {
+            try {
+                Map<String, String> stats = c.stats(server.getKey(), operationTimeoutMillis);
+                if (stats == null || stats.isEmpty()) {
+                    failed.add(server.getValue() + " (not connected)");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CacheBackendException("Interrupted while pinging memcached " + description, e);
+            } catch (TimeoutException e) {
+                failed.add(server.getValue() + " (no answer within " + operationTimeoutMillis + " ms)");
+            } catch (Exception e) {
+                failed.add(server.getValue() + " (" + e.getMessage() + ")");
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new CacheBackendException(failed.size() + " of " + names.size() + " memcached servers of " + description
+                    + " did not answer stats: " + String.join(", ", failed));
+        }
+    }
 }

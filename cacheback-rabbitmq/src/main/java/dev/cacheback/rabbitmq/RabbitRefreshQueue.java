@@ -515,4 +515,59 @@ public final class RabbitRefreshQueue implements RefreshQueue {
             return d;
         }
     }
+
+    /**
+     * Checks that the broker answers and accepts this queue's credentials and virtual host: opens a
+     * short-lived connection and channel of its own (never the publishing connection, so a ping
+     * neither waits for nor disturbs publishing) and declares the default queue passively. The
+     * connection attempt is bounded by the connection timeout (the handshake by twice it, at least
+     * 2 s), the declaration by the confirm timeout. A default queue that does not exist yet counts as
+     * an answer: the first enqueue declares it. Thread-safe.
+     *
+     * @throws RefreshQueueException when the broker is unreachable, refuses the credentials or the
+     *     virtual host, does not answer in time, or this queue is closed
+     */
+    @Override
+    public void ping() {
+        if (closed) {
+            throw new RefreshQueueException("The RabbitMQ refresh queue (" + config.description() + ") is closed");
+        }
+        ConnectionFactory factory = config.newFactory(config.confirmTimeout());
+        factory.setAutomaticRecoveryEnabled(false);
+        factory.setTopologyRecoveryEnabled(false);
+        com.rabbitmq.client.Connection connection = null;
+        try {
+            connection = factory.newConnection("cacheback-ping");
+            com.rabbitmq.client.Channel channel = connection.createChannel();
+            if (channel == null) {
+                throw new RefreshQueueException("RabbitMQ at " + config.description() + " has no channel left for a ping");
+            }
+            try {
+                channel.queueDeclarePassive(config.defaultQueue());
+            } catch (java.io.IOException e) {
+                if (!(e.getCause() instanceof com.rabbitmq.client.ShutdownSignalException s
+                        && s.getReason() instanceof com.rabbitmq.client.AMQP.Channel.Close close
+                        && close.getReplyCode() == com.rabbitmq.client.AMQP.NOT_FOUND)) {
+                    throw e;
+                }
+                // the broker answered: the queue is declared by the first enqueue
+            }
+        } catch (java.io.IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            if (e instanceof RefreshQueueException r) {
+                throw r;
+            }
+            throw new RefreshQueueException("RabbitMQ at " + config.description() + " did not answer a ping (a passive "
+                    + "declaration of queue " + config.defaultQueue() + "): " + pingFailure(e), e);
+        } finally {
+            if (connection != null) {
+                connection.abort(Config.millis(config.connectionTimeout()));   // bounded, never throws
+            }
+        }
+    }
+
+    private static String pingFailure(Throwable e) {
+        Throwable cause = e.getCause() instanceof com.rabbitmq.client.ShutdownSignalException s ? s : e;
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
 }

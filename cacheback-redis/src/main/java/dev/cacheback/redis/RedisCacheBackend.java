@@ -283,4 +283,33 @@ public final class RedisCacheBackend extends BytesCacheBackend {
         }
         return value;
     }
+
+    /**
+     * Sends {@code PING} through the shared connection, waiting at most the command timeout (default
+     * 1 s); returns when Redis answers {@code PONG}. Thread-safe.
+     *
+     * @throws CacheBackendException when Redis does not answer in time, the connection is not made (yet),
+     *         or this backend is closed
+     * @throws IllegalStateException when no runtime opened this backend
+     */
+    @Override
+    public void ping() {
+        RedisConnector c = connector;
+        if (c == null) {
+            throw new IllegalStateException("This Redis backend is not opened: give it to Cacheback.builder().cache(…)");
+        }
+        if (closed) {
+            throw new CacheBackendException("The Redis backend " + describe() + " is closed");
+        }
+        String reply;
+        try {
+            reply = c.commands().ping();
+        } catch (RuntimeException e) {
+            throw new CacheBackendException("Redis " + c.description() + " did not answer PING within " + commandTimeout
+                    + ": " + e.getMessage(), e);
+        }
+        if (!"PONG".equals(reply)) {
+            throw new CacheBackendException("Redis " + c.description() + " answered PING with " + reply + ", not PONG");
+        }
+    }
 }

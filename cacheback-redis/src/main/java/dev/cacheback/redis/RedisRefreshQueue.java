@@ -506,4 +506,33 @@ public final class RedisRefreshQueue implements RefreshQueue {
             return name;
         }
     }
+
+    /**
+     * Sends {@code PING} through the shared connection, waiting at most the command timeout (default
+     * 1 s); returns when Redis answers {@code PONG}. Thread-safe.
+     *
+     * @throws RefreshQueueException when Redis does not answer in time, the connection is not made (yet),
+     *         or this queue is closed
+     * @throws IllegalStateException when no runtime opened this queue
+     */
+    @Override
+    public void ping() {
+        RedisConnector c = connector;
+        if (c == null) {
+            throw new IllegalStateException("The Redis queue is not opened: give it to Cacheback.builder().queue(…)");
+        }
+        if (closed) {
+            throw new RefreshQueueException("The Redis refresh queue " + describe() + " is closed");
+        }
+        String reply;
+        try {
+            reply = c.commands().ping();
+        } catch (RuntimeException e) {
+            throw new RefreshQueueException("Redis " + c.description() + " did not answer PING within " + commandTimeout
+                    + ": " + e.getMessage(), e);
+        }
+        if (!"PONG".equals(reply)) {
+            throw new RefreshQueueException("Redis " + c.description() + " answered PING with " + reply + ", not PONG");
+        }
+    }
 }

@@ -46,9 +46,9 @@ class SandboxRedisRabbitTest {
         URI rabbit = URI.create(TestServers.rabbitUri());
         TestServers.require("RabbitMQ", rabbit.getHost(), rabbit.getPort() < 0 ? 5672 : rabbit.getPort());
         registry.add("cacheback.caches.default.address", TestServers::redisUri);
-        registry.add("cacheback.caches.default.options.key-prefix", () -> RUN + ":");
+        registry.add("cacheback.caches.default.redis.key-prefix", () -> RUN + ":");
         registry.add("cacheback.queue.address", TestServers::rabbitUri);
-        registry.add("cacheback.queue.options.default-queue", () -> RUN);
+        registry.add("cacheback.queue.rabbitmq.default-queue", () -> RUN);
     }
 
     @AfterAll

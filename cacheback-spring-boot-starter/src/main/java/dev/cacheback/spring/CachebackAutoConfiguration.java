@@ -20,7 +20,6 @@ import org.springframework.context.annotation.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Builds the Cacheback runtime from {@code cacheback.*} properties, makes it the default, and closes
@@ -38,10 +37,20 @@ import java.util.Set;
 @Import({CachebackRedisConfiguration.class, CachebackMemcachedConfiguration.class, CachebackRabbitConfiguration.class})
 public class CachebackAutoConfiguration {
 
+    /** Fails start-up on a {@code cacheback.*} key that names no property, before anything is bound. */
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    QueueHealthTracker cachebackQueueHealthTracker() {
-        return new QueueHealthTracker();
+    static CachebackPropertyChecker cachebackPropertyChecker(org.springframework.core.env.Environment environment) {
+        return new CachebackPropertyChecker(environment);
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    QueueHealthTracker cachebackQueueHealthTracker(ObjectProvider<dev.cacheback.Cacheback> cacheback) {
+        return new QueueHealthTracker(() -> {
+            dev.cacheback.Cacheback runtime = cacheback.getIfAvailable();
+            return runtime != null ? runtime.clock() : java.time.Clock.systemUTC();
+        });
     }
 
     @Bean
@@ -133,21 +142,16 @@ public class CachebackAutoConfiguration {
 
     private static CacheBackend cache(String alias, CachebackProperties.Cache cache,
             ObjectProvider<CacheBackendFactory> factories) {
-        String owner = "Cache \"" + alias + "\" (cacheback.caches." + alias + ")";
+        String prefix = CacheBackendFactory.prefix(alias);
         return switch (cache.getType()) {
             case IN_MEMORY -> {
-                Options options = new Options(owner, cache.getOptions(), Set.of("maximum-size", "store-copies"));
-                Long max = options.number("maximum-size");
-                Boolean copies = options.bool("store-copies");
-                yield max == null && copies == null ? CacheBackend.inMemory()
-                        : CacheBackend.inMemory(max != null ? max : 10_000, copies != null && copies);
+                CachebackProperties.InMemoryCache options = cache.getInMemory();
+                yield CacheBackendFactory.build(prefix, () -> CacheBackend.inMemory(options.getMaximumSize(),
+                        options.isStoreCopies()));
             }
-            case DUMMY -> {
-                new Options(owner, cache.getOptions(), Set.of());
-                yield CacheBackend.dummy();
-            }
+            case DUMMY -> CacheBackend.dummy();
             default -> factories.orderedStream().filter(f -> f.type() == cache.getType()).findFirst()
-                    .orElseThrow(() -> missingModule(owner + " has type " + name(cache.getType()), cache.getType().name()))
+                    .orElseThrow(() -> missingModule(prefix + ".type", cache.getType()))
                     .create(alias, cache);
         };
     }
@@ -159,24 +163,25 @@ public class CachebackAutoConfiguration {
             return workerPool.queue();
         }
         return factories.orderedStream().filter(f -> f.type() == queue.getType()).findFirst()
-                .orElseThrow(() -> missingModule("The refresh queue (cacheback.queue) has type " + name(queue.getType()),
-                        queue.getType().name()))
+                .orElseThrow(() -> missingModule(RefreshQueueFactory.PREFIX + ".type", queue.getType()))
                 .create(queue, properties.getWorker());
     }
 
-    private static String name(Enum<?> type) {
-        return type.name().toLowerCase().replace('_', '-');
+    /** Such as {@code in-memory}: how the value is written in properties. */
+    static String name(Enum<?> type) {
+        return type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    private static IllegalStateException missingModule(String what, String type) {
-        String module = switch (type) {
+    private static CachebackConfigurationException missingModule(String property, Enum<?> type) {
+        String module = switch (type.name()) {
             case "REDIS" -> "cacheback-redis";
             case "MEMCACHED" -> "cacheback-memcached";
             case "RABBITMQ" -> "cacheback-rabbitmq";
-            default -> "the module for " + type;
+            default -> "the module for " + name(type);
         };
-        return new IllegalStateException(what + " but " + module + " is not on the classpath: add the dependency "
-                + "dev.cacheback:" + module);
+        return new CachebackConfigurationException(property + " is " + name(type) + " but " + module
+                + " is not on the classpath.", "Add the dependency dev.cacheback:" + module
+                + " (its version comes from dev.cacheback:cacheback-bom), or choose another type.");
     }
 
     /** Metrics, when Micrometer is present and the application has a registry. */

@@ -1,41 +1,31 @@
 package dev.cacheback.spring;
 
-import dev.cacheback.CacheEntry;
 import dev.cacheback.spi.CacheBackend;
-import dev.cacheback.spi.CorruptEntryException;
-import dev.cacheback.spi.EntryCodec;
 import dev.cacheback.spi.RefreshQueue;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 
-import java.lang.reflect.Type;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Health of each cache (a read of a probe key) and of the refresh queue (whether its latest enqueue failed). */
+/**
+ * Health of each cache and of the refresh queue, from a real round trip ({@link CacheBackend#ping()},
+ * {@link RefreshQueue#ping()}) made at each health request.
+ *
+ * <p>A cache or queue that does not answer is {@link #DEGRADED}, never {@code DOWN}: reads keep
+ * working without it (a cache that is down makes every read fetch; a queue that is down makes stale
+ * reads refresh synchronously), so the application must not be restarted or taken out of service
+ * for it. Spring Boot's default HTTP mapping answers 200 for this status; its place in the
+ * aggregation order is set by {@code management.endpoint.health.status.order} (see the README).
+ */
 final class CachebackHealth {
 
-    /** The key every cache's health check reads; nothing is ever stored there. */
-    static final String PROBE_KEY = "cacheback:health-probe";
-
-    private static final EntryCodec<String> PROBE_CODEC = new EntryCodec<>() {
-        @Override
-        public Type valueType() {
-            return String.class;
-        }
-
-        @Override
-        public byte[] encode(CacheEntry<String> entry) {
-            throw new UnsupportedOperationException("the health probe never stores");
-        }
-
-        @Override
-        public CacheEntry<String> decode(byte[] bytes) {
-            return null;
-        }
-    };
+    /** The status of a cache or queue that does not answer while reads keep working: HTTP 200 by default. */
+    static final Status DEGRADED = new Status("DEGRADED",
+            "A Cacheback cache or refresh queue does not answer; reads keep working without it");
 
     private CachebackHealth() {
     }
@@ -45,29 +35,44 @@ final class CachebackHealth {
         cacheback.caches().forEach((alias, backend) -> caches.put(alias, cache(backend)));
         Map<String, HealthContributor> all = new LinkedHashMap<>();
         all.put("caches", CompositeHealthContributor.fromMap(caches));
-        all.put("queue", queue(cacheback.queue(), tracker));
+        all.put("queue", queue(cacheback.queue(), tracker, cacheback.clock()));
         return CompositeHealthContributor.fromMap(all);
     }
 
     static HealthIndicator cache(CacheBackend backend) {
         return () -> {
             try {
-                backend.get(PROBE_KEY, PROBE_CODEC);
-                return Health.up().withDetail("backend", backend.describe()).build();
-            } catch (CorruptEntryException e) {
+                backend.ping();
                 return Health.up().withDetail("backend", backend.describe()).build();
             } catch (RuntimeException e) {
-                return Health.down(e).withDetail("backend", backend.describe()).build();
+                return Health.status(DEGRADED).withDetail("backend", backend.describe())
+                        .withDetail("error", String.valueOf(e.getMessage()))
+                        .withDetail("impact", "reads fetch in the caller's thread, without caching, until it answers")
+                        .build();
             }
         };
     }
 
-    static HealthIndicator queue(RefreshQueue queue, QueueHealthTracker tracker) {
+    /**
+     * The queue's health: {@link #DEGRADED} when its ping fails, or when its latest enqueue failed in
+     * the last minute ({@link QueueHealthTracker#RECENT}) and none succeeded since; else UP.
+     */
+    static HealthIndicator queue(RefreshQueue queue, QueueHealthTracker tracker, java.time.Clock clock) {
         return () -> {
-            if (tracker != null && tracker.failing()) {
-                Throwable error = tracker.lastError();
-                return Health.down().withDetail("queue", queue.describe())
-                        .withDetail("error", "the latest enqueue (job " + tracker.lastFailedJob() + ") failed: " + error)
+            try {
+                queue.ping();
+            } catch (RuntimeException e) {
+                return Health.status(DEGRADED).withDetail("queue", queue.describe())
+                        .withDetail("error", String.valueOf(e.getMessage()))
+                        .withDetail("impact", "stale reads refresh synchronously in the reader's thread until it answers")
+                        .build();
+            }
+            QueueHealthTracker.Failure failure = tracker == null ? null : tracker.recentFailure(clock.instant());
+            if (failure != null) {
+                return Health.status(DEGRADED).withDetail("queue", queue.describe())
+                        .withDetail("error", "the broker answers, but the latest enqueue (job " + failure.job()
+                                + ", at " + failure.at() + ") failed: " + failure.error().getMessage())
+                        .withDetail("impact", "stale reads refresh synchronously in the reader's thread until an enqueue succeeds")
                         .build();
             }
             return Health.up().withDetail("queue", queue.describe()).build();

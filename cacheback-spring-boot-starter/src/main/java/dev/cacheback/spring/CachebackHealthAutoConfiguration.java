@@ -10,8 +10,10 @@ import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code cacheback} health contributor: {@code caches/<alias>} (a read of a probe key) and
- * {@code queue} (down while its latest enqueue failed). Obeys {@code management.health.cacheback.enabled}.
+ * The {@code cacheback} health contributor: {@code caches/<alias>} and {@code queue}, each from a
+ * ping, {@code DEGRADED} (never {@code DOWN}) when it does not answer. Obeys
+ * {@code management.health.cacheback.enabled}. Put it in the readiness group only, never in liveness
+ * (README, "Health").
  */
 @AutoConfiguration(after = CachebackAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator")

@@ -6,7 +6,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import java.util.Set;
+import static dev.cacheback.spring.CachebackRedisConfiguration.ifSet;
 
 /** Wires cacheback-memcached (caches of type memcached) when it is on the classpath; never loaded otherwise. */
 @Configuration(proxyBeanMethods = false)
@@ -23,19 +23,18 @@ class CachebackMemcachedConfiguration {
 
             @Override
             public CacheBackend create(String alias, CachebackProperties.Cache cache) {
-                String owner = "Cache \"" + alias + "\" (cacheback.caches." + alias + ")";
-                Options options = new Options(owner, cache.getOptions(),
-                        Set.of("operation-timeout", "connect-timeout", "reconnect-interval", "item-size-limit"));
-                if (cache.getAddress() == null || cache.getAddress().isBlank()) {
-                    throw new IllegalStateException(owner + " needs an address, such as 127.0.0.1:11211 (several: "
-                            + "\"cache-1:11211 cache-2:11211\")");
-                }
-                MemcachedCacheBackend.Builder b = MemcachedCacheBackend.builder(cache.getAddress().trim());
-                Options.ifSet(options.duration("operation-timeout"), b::operationTimeout);
-                Options.ifSet(options.duration("connect-timeout"), b::connectTimeout);
-                Options.ifSet(options.duration("reconnect-interval"), b::reconnectInterval);
-                Options.ifSet(options.number("item-size-limit"), b::itemSizeLimit);
-                return b.build();
+                String prefix = CacheBackendFactory.prefix(alias);
+                String address = CacheBackendFactory.requireAddress(prefix, cache.getAddress(),
+                        "127.0.0.1:11211 (several: cache-1:11211 cache-2:11211)");
+                CachebackProperties.MemcachedCache options = cache.getMemcached();
+                return CacheBackendFactory.build(prefix, () -> {
+                    MemcachedCacheBackend.Builder b = MemcachedCacheBackend.builder(address);
+                    ifSet(options.getOperationTimeout(), b::operationTimeout);
+                    ifSet(options.getConnectTimeout(), b::connectTimeout);
+                    ifSet(options.getReconnectInterval(), b::reconnectInterval);
+                    ifSet(options.getItemSizeLimit(), size -> b.itemSizeLimit(size.toBytes()));
+                    return b.build();
+                });
             }
         };
     }

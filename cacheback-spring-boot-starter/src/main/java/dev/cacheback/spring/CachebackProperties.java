@@ -1,8 +1,13 @@
 package dev.cacheback.spring;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DataSizeUnit;
+import org.springframework.boot.convert.DurationUnit;
+import org.springframework.util.unit.DataSize;
+import org.springframework.util.unit.DataUnit;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +25,12 @@ import java.util.Map;
  *   <tr><td>{@code CACHEBACK_VERIFY_CACHE_WRITE}</td><td>{@code cacheback.verify-writes}</td></tr>
  *   <tr><td>(pickle)</td><td>{@code cacheback.codec}</td></tr>
  * </table>
+ *
+ * <p>Every key is typed: the options of a cache or queue sit in the group of its type
+ * ({@code cacheback.caches.<alias>.redis.key-prefix}, {@code cacheback.queue.rabbitmq.default-queue}),
+ * and a {@code cacheback.*} key that names no property here fails start-up with the nearest valid
+ * key ({@link CachebackPropertyChecker}). Durations of options written as a plain number are seconds.
+ * Not thread-safe: bound once at start-up.
  */
 @ConfigurationProperties("cacheback")
 public class CachebackProperties {
@@ -129,37 +140,46 @@ public class CachebackProperties {
 
     /** Kinds of cache. */
     public enum CacheType {
-        /** Caffeine in this JVM; options {@code maximum-size} (10000) and {@code store-copies} (false). */
+        /** Caffeine in this JVM; options in {@code in-memory.*}. */
         IN_MEMORY,
-        /** Redis (module cacheback-redis); {@code address} is a redis:// or rediss:// URI. */
+        /** Redis (module cacheback-redis); {@code address} is a redis:// or rediss:// URI; options in {@code redis.*}. */
         REDIS,
-        /** memcached (module cacheback-memcached); {@code address} is {@code host:port[ host:port…]}. */
+        /** memcached (module cacheback-memcached); {@code address} is {@code host:port[ host:port…]}; options in {@code memcached.*}. */
         MEMCACHED,
-        /** Stores nothing: every read is a miss (the seed's DummyCache). */
+        /** Stores nothing: every read is a miss (the seed's DummyCache); no options. */
         DUMMY
     }
 
     /** Kinds of refresh queue. */
     public enum QueueType {
-        /** A thread pool in this application (the worker's concurrency); option {@code capacity} (10000). */
+        /** A thread pool in this application (the worker's concurrency); options in {@code in-process.*}. */
         IN_PROCESS,
-        /** Redis Streams (module cacheback-redis); {@code address} is a redis:// URI. */
+        /** Redis Streams (module cacheback-redis); {@code address} is a redis:// URI; options in {@code redis.*}. */
         REDIS,
-        /** RabbitMQ (module cacheback-rabbitmq); {@code address} is an amqp:// URI. */
+        /** RabbitMQ (module cacheback-rabbitmq); {@code address} is an amqp:// URI; options in {@code rabbitmq.*}. */
         RABBITMQ
     }
 
-    /** One cache. */
+    /** One cache: its type, its address and the options of its type. */
     public static class Cache {
 
-        /** Kind of cache. */
+        /** Kind of cache: in-memory, redis, memcached or dummy. */
         private CacheType type = CacheType.IN_MEMORY;
 
-        /** Server address, for redis and memcached. */
+        /**
+         * Server address: a redis:// or rediss:// URI for redis, host:port (several separated by spaces)
+         * for memcached. Required for those types, ignored otherwise.
+         */
         private String address;
 
-        /** Backend-specific options, such as maximum-size for in-memory or key-prefix for redis. */
-        private Map<String, String> options = new LinkedHashMap<>();
+        /** Options of an in-memory cache. */
+        private final InMemoryCache inMemory = new InMemoryCache();
+
+        /** Options of a redis cache. */
+        private final RedisCache redis = new RedisCache();
+
+        /** Options of a memcached cache. */
+        private final MemcachedCache memcached = new MemcachedCache();
 
         public CacheType getType() {
             return type;
@@ -177,26 +197,171 @@ public class CachebackProperties {
             this.address = address;
         }
 
-        public Map<String, String> getOptions() {
-            return options;
+        public InMemoryCache getInMemory() {
+            return inMemory;
         }
 
-        public void setOptions(Map<String, String> options) {
-            this.options = options;
+        public RedisCache getRedis() {
+            return redis;
+        }
+
+        public MemcachedCache getMemcached() {
+            return memcached;
         }
     }
 
-    /** The refresh queue. */
+    /** Options of a cache of type in-memory ({@code cacheback.caches.<alias>.in-memory.*}). */
+    public static class InMemoryCache {
+
+        /** Most entries kept; the least recently used go first. */
+        private long maximumSize = 10_000;
+
+        /**
+         * Whether entries are stored encoded (a copy per read, as a remote cache behaves) rather than
+         * as the objects themselves.
+         */
+        private boolean storeCopies = false;
+
+        public long getMaximumSize() {
+            return maximumSize;
+        }
+
+        public void setMaximumSize(long maximumSize) {
+            this.maximumSize = maximumSize;
+        }
+
+        public boolean isStoreCopies() {
+            return storeCopies;
+        }
+
+        public void setStoreCopies(boolean storeCopies) {
+            this.storeCopies = storeCopies;
+        }
+    }
+
+    /** Options of a cache of type redis ({@code cacheback.caches.<alias>.redis.*}). */
+    public static class RedisCache {
+
+        /** Put before every key, to share one Redis between applications. Default: none. */
+        private String keyPrefix;
+
+        /** The longest one command waits before it fails and the job answers without the cache. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration commandTimeout;
+
+        /** The longest one connection attempt takes. Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration connectTimeout;
+
+        /** Whether the address is one node of a Redis Cluster. */
+        private boolean cluster = false;
+
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        public Duration getCommandTimeout() {
+            return commandTimeout;
+        }
+
+        public void setCommandTimeout(Duration commandTimeout) {
+            this.commandTimeout = commandTimeout;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public boolean isCluster() {
+            return cluster;
+        }
+
+        public void setCluster(boolean cluster) {
+            this.cluster = cluster;
+        }
+    }
+
+    /** Options of a cache of type memcached ({@code cacheback.caches.<alias>.memcached.*}). */
+    public static class MemcachedCache {
+
+        /** The longest one operation waits for its server before it fails and the job answers without the cache. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration operationTimeout;
+
+        /** How long opening waits for each server's connection. Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration connectTimeout;
+
+        /** How long after losing a server the first reconnection is tried (the n-th waits n times as long). Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration reconnectInterval;
+
+        /** The servers' item size limit (memcached's -I option); a plain number is bytes. Default 1MB. */
+        @DataSizeUnit(DataUnit.BYTES)
+        private DataSize itemSizeLimit;
+
+        public Duration getOperationTimeout() {
+            return operationTimeout;
+        }
+
+        public void setOperationTimeout(Duration operationTimeout) {
+            this.operationTimeout = operationTimeout;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getReconnectInterval() {
+            return reconnectInterval;
+        }
+
+        public void setReconnectInterval(Duration reconnectInterval) {
+            this.reconnectInterval = reconnectInterval;
+        }
+
+        public DataSize getItemSizeLimit() {
+            return itemSizeLimit;
+        }
+
+        public void setItemSizeLimit(DataSize itemSizeLimit) {
+            this.itemSizeLimit = itemSizeLimit;
+        }
+    }
+
+    /** The refresh queue: its type, its address and the options of its type. */
     public static class Queue {
 
-        /** Kind of queue (the seed's CACHEBACK_TASK_QUEUE). */
+        /** Kind of queue (the seed's CACHEBACK_TASK_QUEUE): in-process, redis or rabbitmq. */
         private QueueType type = QueueType.IN_PROCESS;
 
-        /** Broker address, for redis and rabbitmq. */
+        /**
+         * Broker address: a redis:// URI for redis, an amqp:// or amqps:// URI for rabbitmq (its path is
+         * the virtual host: amqp://user:pass@mq:5672/%2F or amqp://mq:5672 for the default "/").
+         * Required for those types, ignored otherwise.
+         */
         private String address;
 
-        /** Queue-specific options, such as capacity for in-process. */
-        private Map<String, String> options = new LinkedHashMap<>();
+        /** Options of the in-process queue. */
+        private final InProcessQueue inProcess = new InProcessQueue();
+
+        /** Options of the redis (Redis Streams) queue. */
+        private final RedisQueue redis = new RedisQueue();
+
+        /** Options of the rabbitmq queue. */
+        private final RabbitQueue rabbitmq = new RabbitQueue();
 
         public QueueType getType() {
             return type;
@@ -214,12 +379,268 @@ public class CachebackProperties {
             this.address = address;
         }
 
-        public Map<String, String> getOptions() {
-            return options;
+        public InProcessQueue getInProcess() {
+            return inProcess;
         }
 
-        public void setOptions(Map<String, String> options) {
-            this.options = options;
+        public RedisQueue getRedis() {
+            return redis;
+        }
+
+        public RabbitQueue getRabbitmq() {
+            return rabbitmq;
+        }
+    }
+
+    /** Options of the in-process queue ({@code cacheback.queue.in-process.*}). */
+    public static class InProcessQueue {
+
+        /** Most tasks waiting for a worker thread; more are dropped and counted. Default 10000. */
+        private Integer capacity;
+
+        public Integer getCapacity() {
+            return capacity;
+        }
+
+        public void setCapacity(Integer capacity) {
+            this.capacity = capacity;
+        }
+    }
+
+    /** Options of the redis queue, on Redis Streams ({@code cacheback.queue.redis.*}). */
+    public static class RedisQueue {
+
+        /** Whether the address is one node of a Redis Cluster. */
+        private boolean cluster = false;
+
+        /** Put before each queue name to make its stream's key. Default "cacheback:queue:". */
+        private String streamPrefix;
+
+        /** The queue of tasks whose job sets no queue task option. Default "default". */
+        private String defaultQueue;
+
+        /** The consumer group workers share. Default "cacheback". */
+        private String group;
+
+        /** This worker's name in the group. Default: host name, process id and a random suffix. */
+        private String consumerName;
+
+        /** About how many entries each stream keeps (XADD MAXLEN ~). Default 100000. */
+        private Long maxLength;
+
+        /** Deliveries of one task before it is moved to the dead-letter stream. Default 3. */
+        private Integer maxDeliveries;
+
+        /** How long a task may stay unacknowledged before a live worker claims it; must exceed the longest refresh. Default 2 min. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration claimIdle;
+
+        /** How long one blocking read waits for tasks. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration blockTime;
+
+        /** The longest one command (such as an enqueue's XADD) waits. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration commandTimeout;
+
+        /** The longest one connection attempt takes. Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration connectTimeout;
+
+        /** How long closing waits for running refreshes. Default 30 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration shutdownTimeout;
+
+        public boolean isCluster() {
+            return cluster;
+        }
+
+        public void setCluster(boolean cluster) {
+            this.cluster = cluster;
+        }
+
+        public String getStreamPrefix() {
+            return streamPrefix;
+        }
+
+        public void setStreamPrefix(String streamPrefix) {
+            this.streamPrefix = streamPrefix;
+        }
+
+        public String getDefaultQueue() {
+            return defaultQueue;
+        }
+
+        public void setDefaultQueue(String defaultQueue) {
+            this.defaultQueue = defaultQueue;
+        }
+
+        public String getGroup() {
+            return group;
+        }
+
+        public void setGroup(String group) {
+            this.group = group;
+        }
+
+        public String getConsumerName() {
+            return consumerName;
+        }
+
+        public void setConsumerName(String consumerName) {
+            this.consumerName = consumerName;
+        }
+
+        public Long getMaxLength() {
+            return maxLength;
+        }
+
+        public void setMaxLength(Long maxLength) {
+            this.maxLength = maxLength;
+        }
+
+        public Integer getMaxDeliveries() {
+            return maxDeliveries;
+        }
+
+        public void setMaxDeliveries(Integer maxDeliveries) {
+            this.maxDeliveries = maxDeliveries;
+        }
+
+        public Duration getClaimIdle() {
+            return claimIdle;
+        }
+
+        public void setClaimIdle(Duration claimIdle) {
+            this.claimIdle = claimIdle;
+        }
+
+        public Duration getBlockTime() {
+            return blockTime;
+        }
+
+        public void setBlockTime(Duration blockTime) {
+            this.blockTime = blockTime;
+        }
+
+        public Duration getCommandTimeout() {
+            return commandTimeout;
+        }
+
+        public void setCommandTimeout(Duration commandTimeout) {
+            this.commandTimeout = commandTimeout;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getShutdownTimeout() {
+            return shutdownTimeout;
+        }
+
+        public void setShutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
+        }
+    }
+
+    /** Options of the rabbitmq queue ({@code cacheback.queue.rabbitmq.*}). */
+    public static class RabbitQueue {
+
+        /** The queue for tasks whose job sets no queue task option; also what a worker consumes by default. Default "cacheback". */
+        private String defaultQueue;
+
+        /** Tasks each consumer holds unacknowledged (basicQos); worker only. Default 1. */
+        private Integer prefetch;
+
+        /** Deliveries of one task before it is dead-lettered; worker only. Default 3. */
+        private Integer maxAttempts;
+
+        /** Publishing channels, hence enqueues waiting for a confirm at once. Default 4. */
+        private Integer publisherChannels;
+
+        /** How long an enqueue waits for the broker's confirm; also bounds a health check's queue declaration. Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration confirmTimeout;
+
+        /** How long a connection attempt may take (the AMQP handshake gets twice it). Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration connectionTimeout;
+
+        /** The pause between connection attempts. Default 5 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration retryInterval;
+
+        /** How long closing waits for running tasks; worker only. Default 30 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration shutdownTimeout;
+
+        public String getDefaultQueue() {
+            return defaultQueue;
+        }
+
+        public void setDefaultQueue(String defaultQueue) {
+            this.defaultQueue = defaultQueue;
+        }
+
+        public Integer getPrefetch() {
+            return prefetch;
+        }
+
+        public void setPrefetch(Integer prefetch) {
+            this.prefetch = prefetch;
+        }
+
+        public Integer getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(Integer maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Integer getPublisherChannels() {
+            return publisherChannels;
+        }
+
+        public void setPublisherChannels(Integer publisherChannels) {
+            this.publisherChannels = publisherChannels;
+        }
+
+        public Duration getConfirmTimeout() {
+            return confirmTimeout;
+        }
+
+        public void setConfirmTimeout(Duration confirmTimeout) {
+            this.confirmTimeout = confirmTimeout;
+        }
+
+        public Duration getConnectionTimeout() {
+            return connectionTimeout;
+        }
+
+        public void setConnectionTimeout(Duration connectionTimeout) {
+            this.connectionTimeout = connectionTimeout;
+        }
+
+        public Duration getRetryInterval() {
+            return retryInterval;
+        }
+
+        public void setRetryInterval(Duration retryInterval) {
+            this.retryInterval = retryInterval;
+        }
+
+        public Duration getShutdownTimeout() {
+            return shutdownTimeout;
+        }
+
+        public void setShutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
         }
     }
 

@@ -7,7 +7,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.util.List;
-import java.util.Set;
+
+import static dev.cacheback.spring.CachebackRedisConfiguration.ifSet;
 
 /** Wires cacheback-rabbitmq (the rabbitmq queue and its worker) when it is on the classpath; never loaded otherwise. */
 @Configuration(proxyBeanMethods = false)
@@ -24,30 +25,45 @@ class CachebackRabbitConfiguration {
 
             @Override
             public RefreshQueue create(CachebackProperties.Queue queue, CachebackProperties.Worker worker) {
-                String owner = "The refresh queue (cacheback.queue)";
-                Options options = new Options(owner, queue.getOptions(), Set.of("default-queue", "prefetch", "max-attempts",
-                        "publisher-channels", "confirm-timeout", "connection-timeout", "retry-interval", "shutdown-timeout"));
-                if (queue.getAddress() == null || queue.getAddress().isBlank()) {
-                    throw new IllegalStateException(owner + " needs an address, such as amqp://guest:guest@127.0.0.1:5672");
-                }
-                RabbitRefreshQueue.Builder b = RabbitRefreshQueue.builder(queue.getAddress().trim());
-                String defaultQueue = options.string("default-queue");
-                Options.ifSet(defaultQueue, b::defaultQueue);
-                Options.ifSet(options.number("prefetch"), n -> b.prefetch(Math.toIntExact(n)));
-                Options.ifSet(options.number("max-attempts"), n -> b.maxAttempts(Math.toIntExact(n)));
-                Options.ifSet(options.number("publisher-channels"), n -> b.publisherChannels(Math.toIntExact(n)));
-                Options.ifSet(options.duration("confirm-timeout"), b::confirmTimeout);
-                Options.ifSet(options.duration("connection-timeout"), b::connectionTimeout);
-                Options.ifSet(options.duration("retry-interval"), b::retryInterval);
+                String address = CacheBackendFactory.requireAddress(PREFIX, queue.getAddress(),
+                        "amqp://guest:guest@127.0.0.1:5672 (the default virtual host \"/\")");
+                CachebackProperties.RabbitQueue options = queue.getRabbitmq();
                 if (!worker.isEnabled()) {
-                    return b.build();
+                    List<String> workerOnly = new java.util.ArrayList<>();
+                    if (options.getPrefetch() != null) {
+                        workerOnly.add(PREFIX + ".rabbitmq.prefetch");
+                    }
+                    if (options.getMaxAttempts() != null) {
+                        workerOnly.add(PREFIX + ".rabbitmq.max-attempts");
+                    }
+                    if (!workerOnly.isEmpty()) {
+                        throw new CachebackConfigurationException(String.join(" and ", workerOnly)
+                                + " configure a worker, but cacheback.worker.enabled is false (this node only publishes).",
+                                "Remove " + String.join(" and ", workerOnly) + " from this node's properties, or set "
+                                        + "cacheback.worker.enabled=true to consume here.");
+                    }
                 }
-                Options.ifSet(options.duration("shutdown-timeout"), b::shutdownTimeout);
-                List<String> queues = worker.getQueues().isEmpty()
-                        ? List.of(defaultQueue != null ? defaultQueue : "cacheback") : worker.getQueues();
-                b.consume(queues.toArray(String[]::new)).concurrency(worker.getConcurrency()).deferWorkerStart();
-                RabbitRefreshQueue built = b.build();
-                starter.onStart(built::startWorker);
+                RabbitRefreshQueue built = CacheBackendFactory.build(PREFIX, () -> {
+                    RabbitRefreshQueue.Builder b = RabbitRefreshQueue.builder(address);
+                    ifSet(options.getDefaultQueue(), b::defaultQueue);
+                    ifSet(options.getPrefetch(), b::prefetch);
+                    ifSet(options.getMaxAttempts(), b::maxAttempts);
+                    ifSet(options.getPublisherChannels(), b::publisherChannels);
+                    ifSet(options.getConfirmTimeout(), b::confirmTimeout);
+                    ifSet(options.getConnectionTimeout(), b::connectionTimeout);
+                    ifSet(options.getRetryInterval(), b::retryInterval);
+                    if (worker.isEnabled()) {
+                        ifSet(options.getShutdownTimeout(), b::shutdownTimeout);
+                        String defaultQueue = options.getDefaultQueue();
+                        List<String> queues = worker.getQueues().isEmpty()
+                                ? List.of(defaultQueue != null ? defaultQueue : "cacheback") : worker.getQueues();
+                        b.consume(queues.toArray(String[]::new)).concurrency(worker.getConcurrency()).deferWorkerStart();
+                    }
+                    return b.build();
+                });
+                if (worker.isEnabled()) {
+                    starter.onStart(built::startWorker);
+                }
                 return built;
             }
         };

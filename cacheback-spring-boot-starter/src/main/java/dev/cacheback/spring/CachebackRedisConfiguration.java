@@ -8,8 +8,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import java.time.Duration;
-import java.util.Set;
+import java.util.function.Consumer;
 
 /** Wires cacheback-redis (caches of type redis, the redis queue) when it is on the classpath; never loaded otherwise. */
 @Configuration(proxyBeanMethods = false)
@@ -26,26 +25,19 @@ class CachebackRedisConfiguration {
 
             @Override
             public CacheBackend create(String alias, CachebackProperties.Cache cache) {
-                String owner = "Cache \"" + alias + "\" (cacheback.caches." + alias + ")";
-                Options options = new Options(owner, cache.getOptions(),
-                        Set.of("key-prefix", "command-timeout", "connect-timeout", "cluster"));
-                RedisCacheBackend.Builder b = RedisCacheBackend.builder(address(owner, cache.getAddress()));
-                if (Boolean.TRUE.equals(options.bool("cluster"))) {
-                    b.cluster();
-                }
-                String prefix = options.string("key-prefix");
-                if (prefix != null) {
-                    b.keyPrefix(prefix);
-                }
-                Duration command = options.duration("command-timeout");
-                if (command != null) {
-                    b.commandTimeout(command);
-                }
-                Duration connect = options.duration("connect-timeout");
-                if (connect != null) {
-                    b.connectTimeout(connect);
-                }
-                return b.build();
+                String prefix = CacheBackendFactory.prefix(alias);
+                String address = CacheBackendFactory.requireAddress(prefix, cache.getAddress(), "redis://127.0.0.1:6379");
+                CachebackProperties.RedisCache options = cache.getRedis();
+                return CacheBackendFactory.build(prefix, () -> {
+                    RedisCacheBackend.Builder b = RedisCacheBackend.builder(address);
+                    if (options.isCluster()) {
+                        b.cluster();
+                    }
+                    ifSet(options.getKeyPrefix(), b::keyPrefix);
+                    ifSet(options.getCommandTimeout(), b::commandTimeout);
+                    ifSet(options.getConnectTimeout(), b::connectTimeout);
+                    return b.build();
+                });
             }
         };
     }
@@ -60,43 +52,44 @@ class CachebackRedisConfiguration {
 
             @Override
             public RefreshQueue create(CachebackProperties.Queue queue, CachebackProperties.Worker worker) {
-                String owner = "The refresh queue (cacheback.queue)";
-                Options options = new Options(owner, queue.getOptions(), Set.of("cluster", "stream-prefix", "default-queue",
-                        "group", "consumer-name", "max-length", "max-deliveries", "claim-idle", "block-time",
-                        "command-timeout", "connect-timeout", "shutdown-timeout"));
-                RedisRefreshQueue.Builder b = RedisRefreshQueue.builder(address(owner, queue.getAddress()));
-                if (Boolean.TRUE.equals(options.bool("cluster"))) {
-                    b.cluster();
-                }
-                Options.ifSet(options.string("stream-prefix"), b::streamPrefix);
-                Options.ifSet(options.string("default-queue"), b::defaultQueue);
-                Options.ifSet(options.string("group"), b::group);
-                Options.ifSet(options.string("consumer-name"), b::consumerName);
-                Options.ifSet(options.number("max-length"), b::maxLength);
-                Options.ifSet(options.number("max-deliveries"), n -> b.maxDeliveries(Math.toIntExact(n)));
-                Options.ifSet(options.duration("claim-idle"), b::claimIdle);
-                Options.ifSet(options.duration("block-time"), b::blockTime);
-                Options.ifSet(options.duration("command-timeout"), b::commandTimeout);
-                Options.ifSet(options.duration("connect-timeout"), b::connectTimeout);
-                Options.ifSet(options.duration("shutdown-timeout"), b::shutdownTimeout);
-                if (!worker.isEnabled()) {
+                String address = CacheBackendFactory.requireAddress(PREFIX, queue.getAddress(), "redis://127.0.0.1:6379");
+                CachebackProperties.RedisQueue options = queue.getRedis();
+                RedisRefreshQueue built = CacheBackendFactory.build(PREFIX, () -> {
+                    RedisRefreshQueue.Builder b = RedisRefreshQueue.builder(address);
+                    if (options.isCluster()) {
+                        b.cluster();
+                    }
+                    ifSet(options.getStreamPrefix(), b::streamPrefix);
+                    ifSet(options.getDefaultQueue(), b::defaultQueue);
+                    ifSet(options.getGroup(), b::group);
+                    ifSet(options.getConsumerName(), b::consumerName);
+                    ifSet(options.getMaxLength(), b::maxLength);
+                    ifSet(options.getMaxDeliveries(), b::maxDeliveries);
+                    ifSet(options.getClaimIdle(), b::claimIdle);
+                    ifSet(options.getBlockTime(), b::blockTime);
+                    ifSet(options.getCommandTimeout(), b::commandTimeout);
+                    ifSet(options.getConnectTimeout(), b::connectTimeout);
+                    ifSet(options.getShutdownTimeout(), b::shutdownTimeout);
+                    if (worker.isEnabled()) {
+                        b.worker(worker.getConcurrency()).deferWorkerStart();
+                        if (!worker.getQueues().isEmpty()) {
+                            b.queues(worker.getQueues().toArray(String[]::new));
+                        }
+                    }
                     return b.build();
+                });
+                if (worker.isEnabled()) {
+                    starter.onStart(built::startWorker);
                 }
-                b.worker(worker.getConcurrency()).deferWorkerStart();
-                if (!worker.getQueues().isEmpty()) {
-                    b.queues(worker.getQueues().toArray(String[]::new));
-                }
-                RedisRefreshQueue built = b.build();
-                starter.onStart(built::startWorker);
                 return built;
             }
         };
     }
 
-    static String address(String owner, String address) {
-        if (address == null || address.isBlank()) {
-            throw new IllegalStateException(owner + " needs an address, such as redis://127.0.0.1:6379");
+    /** Calls {@code setter} with {@code value} when it is set (not null). */
+    static <T> void ifSet(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
         }
-        return address.trim();
     }
 }

@@ -2,7 +2,6 @@ package dev.cacheback.spring;
 
 import dev.cacheback.spi.RefreshQueue;
 
-import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +24,6 @@ final class InProcessWorkerPool implements AutoCloseable {
             this.queue = null;
             return;
         }
-        Options options = new Options("The in-process queue (cacheback.queue)", queue.getOptions(), Set.of("capacity"));
         if (!worker.isEnabled()) {
             throw new IllegalStateException("cacheback.worker.enabled=false needs a broker queue (cacheback.queue.type=redis "
                     + "or rabbitmq): the in-process queue is its own worker");
@@ -37,10 +35,9 @@ final class InProcessWorkerPool implements AutoCloseable {
             throw new IllegalStateException("cacheback.worker.queues names broker queues; the in-process queue has one "
                     + "pool for every queue name: remove it or choose a broker queue");
         }
-        Long capacity = options.number("capacity");
-        if (capacity != null && (capacity < 1 || capacity > Integer.MAX_VALUE)) {
-            throw new IllegalStateException("The in-process queue option capacity must be between 1 and "
-                    + Integer.MAX_VALUE + ", not " + capacity);
+        Integer capacity = queue.getInProcess().getCapacity();
+        if (capacity != null && capacity < 1) {
+            throw new IllegalStateException("cacheback.queue.in-process.capacity must be at least 1, not " + capacity);
         }
         if (capacity == null && worker.getConcurrency() == 2) {
             this.executor = null;   // the runtime's own default pool
@@ -54,7 +51,7 @@ final class InProcessWorkerPool implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.queue = RefreshQueue.inProcess(executor, capacity != null ? capacity.intValue() : 10_000);
+        this.queue = RefreshQueue.inProcess(executor, capacity != null ? capacity : 10_000);
     }
 
     /** The queue to give the runtime, or {@code null} for the runtime's default. */

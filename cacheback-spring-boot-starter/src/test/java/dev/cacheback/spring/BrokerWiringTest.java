@@ -103,7 +103,7 @@ class BrokerWiringTest {
         runner.withUserConfiguration(Jobs.class).withPropertyValues(
                 "cacheback.caches.default.type=memcached",
                 "cacheback.caches.default.address=" + TestServers.memcachedAddress(),
-                "cacheback.caches.default.options.operation-timeout=2s").run(context -> {
+                "cacheback.caches.default.memcached.operation-timeout=2s").run(context -> {
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
             assertThat(cacheback.cache("default").describe()).startsWith("memcached://");
             CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix).build());
@@ -118,15 +118,15 @@ class BrokerWiringTest {
     }
 
     @Test
-    void memcachedThatIsDownIsReportedDown() {
+    void memcachedThatIsDownIsReportedDegraded() {
         runner.withPropertyValues(
                 "cacheback.caches.default.type=memcached",
                 "cacheback.caches.default.address=127.0.0.1:" + TestServers.freePort(),
-                "cacheback.caches.default.options.connect-timeout=200ms",
-                "cacheback.caches.default.options.operation-timeout=200ms").run(context -> {
+                "cacheback.caches.default.memcached.connect-timeout=200ms",
+                "cacheback.caches.default.memcached.operation-timeout=200ms").run(context -> {
             CompositeHealthContributor health = context.getBean("cachebackHealthContributor", CompositeHealthContributor.class);
             HealthIndicator cache = (HealthIndicator) ((CompositeHealthContributor) health.getContributor("caches")).getContributor("default");
-            assertThat(cache.health().getStatus()).isEqualTo(Status.DOWN);
+            assertThat(cache.health().getStatus()).isEqualTo(CachebackHealth.DEGRADED);
         });
     }
 
@@ -136,7 +136,7 @@ class BrokerWiringTest {
         runner.withUserConfiguration(Jobs.class).withPropertyValues(
                 "cacheback.queue.type=rabbitmq",
                 "cacheback.queue.address=" + TestServers.rabbitUri(),
-                "cacheback.queue.options.default-queue=" + queue,
+                "cacheback.queue.rabbitmq.default-queue=" + queue,
                 "cacheback.worker.concurrency=2").run(context -> {
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
             assertThat(cacheback.queue().describe()).contains("rabbitmq").contains(queue).doesNotContain("guest:guest");
@@ -165,7 +165,7 @@ class BrokerWiringTest {
         String name = TestServers.uniquePrefix("starter-early");
         // a producer-only application enqueues a refresh
         runner.withPropertyValues(common).withPropertyValues("cacheback.worker.enabled=false",
-                "cacheback.queue.options.default-queue=" + queue).run(producer -> {
+                "cacheback.queue.rabbitmq.default-queue=" + queue).run(producer -> {
             CountingJob job = new CountingJob(producer.getBean(dev.cacheback.Cacheback.class),
                     JobSettings.builder().name(name).build());
             job.set("k", "old");

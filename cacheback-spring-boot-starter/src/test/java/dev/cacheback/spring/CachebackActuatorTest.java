@@ -9,10 +9,6 @@ import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.ManualRefreshQueue;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.health.contributor.CompositeHealthContributor;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -177,32 +173,6 @@ class CachebackActuatorTest {
             assertThatThrownBy(() -> endpoint.update("words", "delete", "[\"a\", \"b\"]")).hasMessageContaining("not 2");
             assertThatThrownBy(() -> endpoint.update("points", "delete", "[{\"x\": \"one\"}, \"p\"]"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be read");
-        });
-    }
-
-    @Test
-    void healthOfEachCacheAndOfTheQueue() {
-        runner.run(context -> {
-            CompositeHealthContributor health = context.getBean("cachebackHealthContributor", CompositeHealthContributor.class);
-            CompositeHealthContributor caches = (CompositeHealthContributor) health.getContributor("caches");
-            Health up = ((HealthIndicator) caches.getContributor("default")).health();
-            assertThat(up.getStatus()).isEqualTo(Status.UP);
-            Health down = ((HealthIndicator) caches.getContributor("down")).health();
-            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-            assertThat(down.getDetails()).containsEntry("backend", "down-cache").containsKey("error");
-
-            HealthIndicator queue = (HealthIndicator) health.getContributor("queue");
-            assertThat(queue.health().getStatus()).isEqualTo(Status.UP);
-            ManualRefreshQueue manual = context.getBean(ManualRefreshQueue.class);
-            CountingJob words = context.getBean(CountingJob.class);
-            words.get("q");
-            manual.refuseTasks(true);
-            words.asyncRefresh("q");                                     // the broker refuses: synchronous fallback
-            assertThat(queue.health().getStatus()).isEqualTo(Status.DOWN);
-            assertThat(queue.health().getDetails().get("error").toString()).contains("words");
-            manual.refuseTasks(false);
-            words.asyncRefresh("q");
-            assertThat(queue.health().getStatus()).isEqualTo(Status.UP);
         });
     }
 

@@ -73,8 +73,8 @@ class CachebackAutoConfigurationTest {
         runner.withPropertyValues(
                 "cacheback.default-alias=main",
                 "cacheback.caches.main.type=in-memory",
-                "cacheback.caches.main.options.maximum-size=10",
-                "cacheback.caches.main.options.store-copies=true",
+                "cacheback.caches.main.in-memory.maximum-size=10",
+                "cacheback.caches.main.in-memory.store-copies=true",
                 "cacheback.caches.nothing.type=dummy",
                 "cacheback.verify-writes=false").run(context -> {
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
@@ -93,7 +93,7 @@ class CachebackAutoConfigurationTest {
 
     @Test
     void inMemoryMaximumSizeIsApplied() {
-        runner.withPropertyValues("cacheback.caches.default.options.maximum-size=1").run(context -> {
+        runner.withPropertyValues("cacheback.caches.default.in-memory.maximum-size=1").run(context -> {
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
             CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("small").build());
             for (int i = 0; i < 50; i++) {
@@ -108,11 +108,15 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
-    void unknownCacheOptionFailsNamingTheKnownOnes() {
-        runner.withPropertyValues("cacheback.caches.default.options.max-size=1").run(context ->
-                assertThat(context).hasFailed().getFailure().rootCause()
-                        .hasMessageContaining("cacheback.caches.default").hasMessageContaining("max-size")
-                        .hasMessageContaining("maximum-size"));
+    void unknownCacheOptionFailsNamingTheNearestKey() {
+        runner.withPropertyValues("cacheback.caches.default.in-memory.max-size=1").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("cacheback.caches.default.in-memory.max-size")
+                        .hasMessageContaining("did you mean cacheback.caches.default.in-memory.maximum-size?"));
+        runner.withPropertyValues("cacheback.caches.default.options.maximum-size=1").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("did you mean cacheback.caches.default.in-memory.maximum-size?")
+                        .hasMessageContaining("options map was replaced by typed groups"));
     }
 
     @Test
@@ -134,16 +138,24 @@ class CachebackAutoConfigurationTest {
     @Test
     void brokerOptionsAndAddressesAreChecked() {
         runner.withPropertyValues("cacheback.caches.default.type=memcached").run(context ->
-                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("needs an address"));
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("cacheback.caches.default.address is not set"));
         runner.withPropertyValues("cacheback.caches.default.type=memcached", "cacheback.caches.default.address=127.0.0.1:1",
-                "cacheback.caches.default.options.timeout=1s").run(context ->
-                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("[timeout]")
-                        .hasMessageContaining("operation-timeout"));
+                "cacheback.caches.default.memcached.timeout=1s").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("cacheback.caches.default.memcached.timeout")
+                        .hasMessageContaining("cacheback.caches.default.memcached.connect-timeout"));
         runner.withPropertyValues("cacheback.queue.type=rabbitmq").run(context ->
-                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("needs an address"));
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("cacheback.queue.address is not set"));
         runner.withPropertyValues("cacheback.queue.type=rabbitmq", "cacheback.queue.address=amqp://127.0.0.1:1",
-                "cacheback.queue.options.prefetch=many").run(context ->
-                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("prefetch must be a whole number"));
+                "cacheback.queue.rabbitmq.prefetch=many").run(context ->
+                assertThat(context).hasFailed());
+        runner.withPropertyValues("cacheback.caches.default.type=memcached", "cacheback.caches.default.address=127.0.0.1:1",
+                "cacheback.caches.default.redis.key-prefix=x:").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("cacheback.caches.default.redis.key-prefix is an option of the redis type, "
+                                + "but cacheback.caches.default.type is memcached"));
     }
 
     @Test
@@ -166,7 +178,7 @@ class CachebackAutoConfigurationTest {
 
     @Test
     void inProcessWorkerConcurrencyAndCapacity() {
-        runner.withPropertyValues("cacheback.worker.concurrency=3", "cacheback.queue.options.capacity=5").run(context -> {
+        runner.withPropertyValues("cacheback.worker.concurrency=3", "cacheback.queue.in-process.capacity=5").run(context -> {
             assertThat(context.getBean(InProcessWorkerPool.class).threads()).isEqualTo(3);
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
             assertThat(cacheback.queue()).isSameAs(context.getBean(InProcessWorkerPool.class).queue());
@@ -178,8 +190,9 @@ class CachebackAutoConfigurationTest {
                 assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("at least 1"));
         runner.withPropertyValues("cacheback.worker.queues=fast").run(context ->
                 assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("cacheback.worker.queues"));
-        runner.withPropertyValues("cacheback.queue.options.priority=1").run(context ->
-                assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("priority"));
+        runner.withPropertyValues("cacheback.queue.in-process.priority=1").run(context ->
+                assertThat(context).hasFailed().getFailure()
+                        .hasMessageContaining("cacheback.queue.in-process.priority"));
     }
 
     @Test

@@ -62,11 +62,11 @@ class RedisWiringTest {
     private String[] redisEverything() {
         return new String[] {"cacheback.caches.default.type=redis",
                 "cacheback.caches.default.address=" + TestServers.redisUri(),
-                "cacheback.caches.default.options.key-prefix=" + prefix,
+                "cacheback.caches.default.redis.key-prefix=" + prefix,
                 "cacheback.queue.type=redis",
                 "cacheback.queue.address=" + TestServers.redisUri(),
-                "cacheback.queue.options.stream-prefix=" + prefix + "queue:",
-                "cacheback.queue.options.block-time=200ms"};
+                "cacheback.queue.redis.stream-prefix=" + prefix + "queue:",
+                "cacheback.queue.redis.block-time=200ms"};
     }
 
     public static class Service {
