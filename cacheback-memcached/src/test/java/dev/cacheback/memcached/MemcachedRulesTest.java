@@ -142,7 +142,11 @@ class MemcachedRulesTest {
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> backend.delete(key)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> backend.tryLease(key, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> backend.releaseLease(key)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> backend.releaseLease(key, "token")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> backend.extendLease(key, "token", Duration.ofMinutes(1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> backend.setIfVersion(key, CacheEntry.NO_ENTRY, entry, Duration.ofMinutes(1), codec))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         assertThat(raw.keyCommands()).as("commands the server saw").isEqualTo(before);
 
