@@ -168,6 +168,24 @@ class MemcachedFaultTest {
                     .hasMessageContaining(b.address());
             long tookMillis = (System.nanoTime() - started) / 1_000_000;
             assertThat(tookMillis).isGreaterThanOrEqualTo(OPERATION_TIMEOUT.toMillis()).isLessThan(5_000);
+
+            // the node's breaker is open: its keys fail at once, without being sent, until a probe answers
+            long again = System.nanoTime();
+            assertThatThrownBy(() -> backend.tryLease(key, Duration.ofMinutes(1)))
+                    .isInstanceOf(CacheBackendException.class)
+                    .hasMessageContaining("not sent")
+                    .hasMessageContaining("memcached://" + b.address() + " is not answering")
+                    .hasMessageContaining("a probe is tried every 1000 ms");
+            assertThat((System.nanoTime() - again) / 1_000_000).as("a refused call waits for nothing")
+                    .isLessThan(OPERATION_TIMEOUT.toMillis());
+            // the other node is unaffected
+            String onA = null;
+            for (int i = 0; onA == null; i++) {
+                if (rawA.get(job.key("f" + i)) != null) {
+                    onA = "f" + i;
+                }
+            }
+            assertThat(job.rawGet(onA)).isPresent();
         } finally {
             b.resume();
         }
