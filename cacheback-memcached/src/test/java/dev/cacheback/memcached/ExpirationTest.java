@@ -27,10 +27,17 @@ class ExpirationTest {
     }
 
     @Test
+    void exactly30DaysTheDefaultCacheTtlStaysRelativeTheAddedSecondNeverMakesItAbsolute() {
+        assertThat(Expiration.exptime(Duration.ofDays(30), NOW)).isEqualTo(2_592_000);
+        assertThat(Expiration.exptime(Duration.ofDays(30).minusMillis(1), NOW)).isEqualTo(2_592_000);
+        // whatever the clock says: a relative time does not depend on it
+        assertThat(Expiration.exptime(Duration.ofDays(30), Instant.EPOCH)).isEqualTo(2_592_000);
+    }
+
+    @Test
     void over30DaysIsSentAsAnAbsoluteUnixTimeFromTheGivenClock() {
         long now = NOW.getEpochSecond();
-        // 30 days plus the added second is past memcached's relative range
-        assertThat(Expiration.exptime(Duration.ofDays(30), NOW)).isEqualTo(now + 2_592_000 + 1);
+        assertThat(Expiration.exptime(Duration.ofDays(30).plusMillis(1), NOW)).isEqualTo(now + 2_592_001 + 1);
         assertThat(Expiration.exptime(Duration.ofDays(31), NOW)).isEqualTo(now + 31 * 86_400 + 1);
         assertThat(Expiration.exptime(Duration.ofDays(365), NOW)).isEqualTo(now + 365 * 86_400 + 1);
         assertThat(Expiration.exptime(Duration.ofDays(31), NOW.plusMillis(1))).isEqualTo(now + 1 + 31 * 86_400 + 1);

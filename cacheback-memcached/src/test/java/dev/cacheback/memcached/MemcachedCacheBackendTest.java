@@ -31,12 +31,14 @@ class MemcachedCacheBackendTest {
     void optionsSetTwiceAreAnError() {
         MemcachedCacheBackend.Builder b = MemcachedCacheBackend.builder("127.0.0.1:11211")
                 .operationTimeout(Duration.ofMillis(300)).connectTimeout(Duration.ofSeconds(1))
-                .reconnectInterval(Duration.ofSeconds(1)).itemSizeLimit(4096);
+                .reconnectInterval(Duration.ofSeconds(1)).probeInterval(Duration.ofMillis(500)).itemSizeLimit(4096);
         assertThatThrownBy(() -> b.operationTimeout(Duration.ofSeconds(1))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("operationTimeout");
         assertThatThrownBy(() -> b.connectTimeout(Duration.ofSeconds(1))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> b.reconnectInterval(Duration.ofSeconds(1))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> b.itemSizeLimit(4096)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> b.probeInterval(Duration.ofSeconds(2))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("probeInterval");
         assertThat(b.build().maxEntryBytes()).isEqualTo(4096 - 320);
     }
 
@@ -47,6 +49,7 @@ class MemcachedCacheBackendTest {
         assertThatThrownBy(() -> b.connectTimeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.reconnectInterval(Duration.ofNanos(10))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.itemSizeLimit(100)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.probeInterval(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MemcachedCacheBackend.builder(" ")).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -56,6 +59,8 @@ class MemcachedCacheBackendTest {
         assertThat(backend.describe()).isEqualTo("memcached://cache-1:11211,cache-2:11300");
         assertThat(backend.maxEntryBytes()).isEqualTo(1_048_256);
         assertThat(MemcachedCacheBackend.DEFAULT_OPERATION_TIMEOUT).isEqualTo(Duration.ofSeconds(1));
+        assertThat(MemcachedCacheBackend.DEFAULT_PROBE_INTERVAL).isEqualTo(Duration.ofSeconds(1));
+        assertThat(backend.shared()).as("every process on the same servers shares it").isTrue();
     }
 
     @Test

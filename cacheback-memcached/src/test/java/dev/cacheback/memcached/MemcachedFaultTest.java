@@ -152,12 +152,17 @@ class MemcachedFaultTest {
     void aServerThatDoesNotAnswerFailsTheOperationAfterTheOperationTimeout() {
         CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".frozen").build());
         String arg = null;
-        for (int i = 0; arg == null; i++) {
+        String onA = null;
+        for (int i = 0; (arg == null || onA == null) && i < 1000; i++) {
             job.get("f" + i);
             if (rawB.get(job.key("f" + i)) != null) {
-                arg = "f" + i;
+                arg = arg == null ? "f" + i : arg;
+            } else {
+                onA = onA == null ? "f" + i : onA;
             }
         }
+        assertThat(arg).as("a key on node B").isNotNull();
+        assertThat(onA).as("a key on node A").isNotNull();
         String key = job.key(arg);
         b.pause();
         try {
@@ -168,6 +173,18 @@ class MemcachedFaultTest {
                     .hasMessageContaining(b.address());
             long tookMillis = (System.nanoTime() - started) / 1_000_000;
             assertThat(tookMillis).isGreaterThanOrEqualTo(OPERATION_TIMEOUT.toMillis()).isLessThan(5_000);
+
+            // the node's breaker is open: its keys fail at once, without being sent, until a probe answers
+            long again = System.nanoTime();
+            assertThatThrownBy(() -> backend.delete(key))
+                    .isInstanceOf(CacheBackendException.class)
+                    .hasMessageContaining("not sent")
+                    .hasMessageContaining("memcached://" + b.address() + " is not answering")
+                    .hasMessageContaining("a probe is tried every 1000 ms");
+            assertThat((System.nanoTime() - again) / 1_000_000).as("a refused call waits for nothing")
+                    .isLessThan(OPERATION_TIMEOUT.toMillis());
+            // the other node is unaffected
+            assertThat(job.rawGet(onA)).isPresent();
         } finally {
             b.resume();
         }

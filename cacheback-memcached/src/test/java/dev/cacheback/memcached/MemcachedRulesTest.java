@@ -48,7 +48,7 @@ class MemcachedRulesTest {
     private final String prefix = TestServers.uniquePrefix("rules");
     private final List<Cacheback> runtimes = new ArrayList<>();
 
-    /** A job whose value for {@code n} is a string of {@code n} 'x': its entry encodes to n + 18 bytes. */
+    /** A job whose value for {@code n} is a string of {@code n} 'x': its entry encodes to n + 26 bytes. */
     static final class BlobJob extends Job<Integer, String> {
         BlobJob(Cacheback cacheback, String name) {
             super(cacheback, JobSettings.builder().name(name).build());
@@ -122,6 +122,40 @@ class MemcachedRulesTest {
         assertThat(job.fetches()).isEqualTo(1);
     }
 
+    @Test
+    void theDefault30DayCacheTtlIsSentAsRelativeSecondsSoARuntimeClockInThePastDoesNotExpireTheEntry() {
+        // a runtime whose clock is far behind the server's (a test clock, or skew): with 30 days sent as
+        // an absolute time (30 days + the rounding second), the entry was in the past and vanished at once
+        Cacheback cacheback = Cacheback.builder().clock(new TestClock(Instant.parse("2020-01-01T00:00:00Z")))
+                .cache("default", MemcachedCacheBackend.builder(server.address()).build())
+                .queue(new ManualRefreshQueue()).build();
+        runtimes.add(cacheback);
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".past-clock").build());
+        assertThat(JobSettings.DEFAULT_CACHE_TTL).isEqualTo(Duration.ofDays(30));
+
+        assertThat(job.get("a")).isEqualTo("a#1");
+
+        assertThat(raw.get(job.key("a"))).as("the entry is on the server").isNotNull();
+        assertThat(raw.remainingTtl(job.key("a"))).isBetween(30 * DAY - 5, 30 * DAY);
+        assertThat(job.get("a")).isEqualTo("a#1");
+        assertThat(job.fetches()).isEqualTo(1);
+    }
+
+    @Test
+    void overThirtyDaysIsAnAbsoluteTimeFromTheRuntimeClockSoItNeedsClocksInStepWithTheServer() {
+        // documented: longer times to live are absolute; a runtime clock a year behind makes them expire at once
+        Cacheback cacheback = Cacheback.builder().clock(new TestClock(Instant.now().minus(Duration.ofDays(365))))
+                .cache("default", MemcachedCacheBackend.builder(server.address()).build())
+                .queue(new ManualRefreshQueue()).verifyWrites(false).build();
+        runtimes.add(cacheback);
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".past-clock-31")
+                .cacheTtl(Duration.ofDays(31)).build());
+
+        assertThat(job.get("a")).isEqualTo("a#1");
+
+        assertThat(raw.get(job.key("a"))).as("expired at once: clocks must agree beyond 30 days").isNull();
+    }
+
     // ------------------------------------------------------------------ keys
 
     @Test
@@ -142,7 +176,11 @@ class MemcachedRulesTest {
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> backend.delete(key)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> backend.tryLease(key, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> backend.releaseLease(key)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> backend.releaseLease(key, "token")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> backend.extendLease(key, "token", Duration.ofMinutes(1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> backend.setIfVersion(key, CacheEntry.NO_ENTRY, entry, Duration.ofMinutes(1), codec))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         assertThat(raw.keyCommands()).as("commands the server saw").isEqualTo(before);
 
@@ -161,9 +199,10 @@ class MemcachedRulesTest {
 
         assertThatThrownBy(() -> job.get(n)).isInstanceOf(CachebackException.class)
                 .hasMessageContaining("Unable to save data of type java.lang.String")
-                .hasMessageContaining("the entry (" + (n + 18) + " bytes)")
+                .hasMessageContaining("the entry (" + (n + 26) + " bytes)")
                 .hasMessageContaining("item size (1048256 bytes)")
                 .hasMessageContaining("memcached://" + server.address())
+                .hasMessageContaining("the server's -I option and itemSizeLimit")
                 .hasCauseInstanceOf(EntryTooLargeException.class);
         assertThat(stat("cmd_set")).as("nothing was sent").isEqualTo(setsBefore);
     }
@@ -183,7 +222,7 @@ class MemcachedRulesTest {
             assertThat(appender.list).filteredOn(e -> e.getLevel() == Level.ERROR)
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .anySatisfy(m -> assertThat(m).contains("Unable to save data of type java.lang.String")
-                            .contains("(" + (n + 18) + " bytes)").contains("(1048256 bytes)"));
+                            .contains("(" + (n + 26) + " bytes)").contains("(1048256 bytes)"));
             assertThat(job.rawGet(n)).isEmpty();
         } finally {
             logger.detachAppender(appender);
@@ -197,19 +236,23 @@ class MemcachedRulesTest {
         long max = backend.maxEntryBytes();
         assertThat(max).isEqualTo(1_048_576 - 320);
         String key = (prefix + ":").concat("k".repeat(240 - prefix.length() - 1));
-        CacheEntry<String> fits = new CacheEntry<>(Instant.now(), "x".repeat((int) max - 18));
+        CacheEntry<String> fits = new CacheEntry<>(Instant.now(), "x".repeat((int) max - 26));
         assertThat(codec.encode(fits)).hasSize((int) max);
 
         backend.set(key, fits, Duration.ofMinutes(1), codec);
         assertThat(raw.get(key)).hasSize((int) max);
         assertThat(backend.get(key, codec)).isEqualTo(fits);
 
-        CacheEntry<String> tooBig = new CacheEntry<>(Instant.now(), "x".repeat((int) max - 17));
+        CacheEntry<String> tooBig = new CacheEntry<>(Instant.now(), "x".repeat((int) max - 25));
         assertThatThrownBy(() -> backend.set(key, tooBig, Duration.ofMinutes(1), codec))
                 .isInstanceOfSatisfying(EntryTooLargeException.class, e -> {
                     assertThat(e.entryBytes()).isEqualTo(max + 1);
                     assertThat(e.limitBytes()).isEqualTo(max);
+                    assertThat(e).hasMessageContaining("(" + max + " bytes)").hasMessageContaining("itemSizeLimit")
+                            .hasMessageContaining("-I");
                 });
+        assertThatThrownBy(() -> backend.setIfVersion(key, CacheEntry.NO_ENTRY, tooBig, Duration.ofMinutes(1), codec))
+                .as("the conditional write checks the size too").isInstanceOf(EntryTooLargeException.class);
     }
 
     @Test
@@ -222,8 +265,10 @@ class MemcachedRulesTest {
 
         assertThatThrownBy(() -> backend.set(prefix + ":refused", entry, Duration.ofMinutes(1), codec))
                 .isInstanceOfSatisfying(EntryTooLargeException.class, e -> {
-                    assertThat(e.entryBytes()).isEqualTo(1_500_018);
-                    assertThat(e).hasCauseInstanceOf(MemcachedServerException.class);
+                    assertThat(e.entryBytes()).isEqualTo(1_500_026);
+                    assertThat(e.limitBytes()).as("the server's real -I is not known here").isEqualTo(-1);
+                    assertThat(e).hasCauseInstanceOf(MemcachedServerException.class)
+                            .hasMessageContaining("the server's -I option and itemSizeLimit");
                 });
         // the connection is still in step with the server
         backend.set(prefix + ":after", new CacheEntry<>(Instant.now(), "small"), Duration.ofMinutes(1), codec);
