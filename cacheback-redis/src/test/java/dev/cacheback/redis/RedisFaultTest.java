@@ -168,10 +168,10 @@ class RedisFaultTest {
         String uri = TestServers.redisUri();
         String streamPrefix = keyPrefix + "queue:";
         String counterKey = keyPrefix + "attempts";
-        String[] workerArgs = {"--redis", uri, "--queues", "kill", "--concurrency", "1", "--key-prefix", keyPrefix,
-                "--stream-prefix", streamPrefix, "--claim-idle", "1"};
-        JvmProcess first = closeLater(JvmProcess.start("worker-a", RedisWorkerMain.class, workerArgs));
-        await().atMost(Duration.ofSeconds(60)).until(() -> first.printed("cacheback worker started") || !first.isAlive());
+        String[] workerArgs = {"shared", keyPrefix, "--redis", uri, "--queues", "kill", "--concurrency", "1",
+                "--key-prefix", streamPrefix, "--claim-idle", "1"};
+        JvmProcess first = closeLater(JvmProcess.start("worker-a", CatalogWorkerMain.class, workerArgs));
+        await().atMost(Duration.ofSeconds(60)).until(() -> first.printed("cacheback worker consuming") || !first.isAlive());
         assertThat(first.isAlive()).isTrue();
 
         RedisRefreshQueue producer = RedisRefreshQueue.builder(uri).streamPrefix(streamPrefix).defaultQueue("kill").build();
@@ -184,7 +184,7 @@ class RedisFaultTest {
 
         first.kill();
         assertThat(job.rawGet(counterKey)).as("the first worker never finished").isEmpty();
-        JvmProcess second = closeLater(JvmProcess.start("worker-b", RedisWorkerMain.class, workerArgs));
+        JvmProcess second = closeLater(JvmProcess.start("worker-b", CatalogWorkerMain.class, workerArgs));
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> job.rawGet(counterKey).map(e -> "done#2".equals(e.data())).orElse(false));
         assertThat(redis.redis().get(counterKey)).isEqualTo("2");
