@@ -137,7 +137,8 @@ public final class RedisCacheBackend extends BytesCacheBackend {
             throw new IllegalStateException("This Redis backend (" + describe() + ") is already opened by a runtime; "
                     + "build one backend per runtime");
         }
-        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval);
+        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval,
+                "Redis cache");
         connector = c;
         c.start(connectTimeout);
     }

@@ -72,13 +72,16 @@ final class RedisConnector implements AutoCloseable {
     private final AtomicReference<CompletableFuture<Link>> shared = new AtomicReference<>();
     private volatile boolean closed;
 
+    /**
+     * @param role how the breaker's log lines name this connection's user, such as {@code "Redis cache"}
+     */
     RedisConnector(String uriText, boolean cluster, Duration commandTimeout, Duration connectTimeout, Clock clock,
-                   Duration probeInterval) {
+                   Duration probeInterval, String role) {
         this.uri = parse(uriText);
         this.cluster = cluster;
         this.commandTimeout = commandTimeout;
         this.description = describe(uri, cluster);
-        this.breaker = new ServerBreaker(description, clock, probeInterval);
+        this.breaker = new ServerBreaker(role + " " + description, clock, probeInterval);
         this.resources = ClientResources.builder()
                 .reconnectDelay(() -> Delay.exponential(MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
                 .build();

@@ -158,7 +158,8 @@ public final class RedisRefreshQueue implements RefreshQueue {
             throw new IllegalStateException("This Redis queue (" + describe() + ") is already opened by a runtime; "
                     + "build one queue per runtime");
         }
-        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval);
+        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval,
+                "Redis refresh queue");
         connector = c;
         c.start(connectTimeout);
         if (worker) {

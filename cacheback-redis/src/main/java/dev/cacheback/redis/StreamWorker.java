@@ -207,7 +207,7 @@ final class StreamWorker {
         RedisConnector.Link link = null;
         long pauseMillis = RedisConnector.MIN_RECONNECT_DELAY.toMillis();
         while (stopping.getCount() > 0) {
-            boolean held = false;
+            int held = 0;
             try {
                 if (link == null) {
                     link = connector.dedicated(queue.blockTime().plus(queue.commandTimeout()));
@@ -230,17 +230,21 @@ final class StreamWorker {
                 if (!permits.tryAcquire(queue.blockTime().toMillis(), TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                held = true;
+                held = 1;
+                while (held < queue.concurrency() && permits.tryAcquire()) {
+                    held++; // read as many entries as there are free threads, in one round trip
+                }
                 List<StreamMessage<byte[], byte[]>> messages = commands.xreadgroup(consumer,
-                        XReadArgs.Builder.block(queue.blockTime()).count(1), XReadArgs.StreamOffset.lastConsumed(state.key));
+                        XReadArgs.Builder.block(queue.blockTime()).count(held), XReadArgs.StreamOffset.lastConsumed(state.key));
                 answered();
                 pauseMillis = RedisConnector.MIN_RECONNECT_DELAY.toMillis();
-                if (messages == null || messages.isEmpty()) {
+                if (messages == null) {
                     continue;
                 }
-                StreamMessage<byte[], byte[]> message = messages.get(0);
-                held = false;
-                dispatch(state, message, attemptOf(message), false);
+                for (StreamMessage<byte[], byte[]> message : messages) {
+                    held--;
+                    dispatch(state, message, attemptOf(message), false);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -254,8 +258,8 @@ final class StreamWorker {
                     pauseMillis = Math.min(RedisConnector.MAX_RECONNECT_DELAY.toMillis(), pauseMillis * 2);
                 }
             } finally {
-                if (held) {
-                    permits.release();
+                if (held > 0) {
+                    permits.release(held);
                 }
             }
         }
