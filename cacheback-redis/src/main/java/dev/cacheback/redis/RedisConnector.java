@@ -56,6 +56,10 @@ final class RedisConnector implements AutoCloseable {
     record Link(StatefulConnection<byte[], byte[]> connection, RedisClusterCommands<byte[], byte[]> commands) {
     }
 
+    /** The accepted URI forms, for errors (worded so that no redaction of user information garbles it). */
+    private static final String URI_FORMS = "expected redis://host[:port][/database], with credentials as "
+            + "redis://user:password then @ then the host (or :password alone), or rediss:// for TLS";
+
     /** The longest wait between two reconnect attempts (DESIGN.md F6): 2 s. */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
     /** The first wait before a reconnect attempt; each next one doubles, up to {@link #MAX_RECONNECT_DELAY}. */
@@ -116,17 +120,23 @@ final class RedisConnector implements AutoCloseable {
     static RedisURI parse(String uriText) {
         Objects.requireNonNull(uriText, "uri");
         if (!uriText.startsWith("redis://") && !uriText.startsWith("rediss://")) {
-            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\"; expected "
-                    + "redis://[:password@]host[:port][/database] or rediss://… for TLS");
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\"; " + URI_FORMS);
         }
+        RedisURI uri;
         try {
-            return RedisURI.create(uriText);
+            uri = RedisURI.create(uriText);
         } catch (RuntimeException e) {
             // Lettuce's message may quote the URI, password included: neither it nor the cause is kept
             throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\" ("
-                    + redact(String.valueOf(e.getMessage())).replace(passwordOf(uriText), "***") + "); expected "
-                    + "redis://[[user]:password@]host[:port][/database] or rediss://… for TLS");
+                    + redact(String.valueOf(e.getMessage())).replace(passwordOf(uriText), "***") + "); " + URI_FORMS);
         }
+        String host = uri.getHost();
+        if (host == null || host.isBlank() || (host.contains(":") && !uriText.contains("["))) {
+            // Lettuce takes "host:notaport" for a host name
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\" (no host and numeric port "
+                    + "in \"" + redact(host == null ? "" : host) + "\"); " + URI_FORMS);
+        }
+        return uri;
     }
 
     /** {@code redis://host:port/db} (or {@code redis-cluster://…}): never credentials. */
