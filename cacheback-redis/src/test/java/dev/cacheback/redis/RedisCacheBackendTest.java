@@ -112,6 +112,21 @@ class RedisCacheBackendTest {
     }
 
     @Test
+    void scriptsRunAgainAfterTheServerForgetsThem() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Cacheback runtime = Cacheback.builder().cache("default", RedisCacheBackend.builder(server.uri()).build()).build()) {
+            dev.cacheback.spi.CacheBackend backend = runtime.cache("default");
+            String token = backend.tryLease("k", Duration.ofSeconds(30));
+            assertThat(backend.extendLease("k", token, Duration.ofSeconds(60))).isTrue();
+            assertThat(server.cli("script", "flush").trim()).isEqualTo("OK"); // as after a restart or failover
+            assertThat(server.cli("script", "exists", RedisCacheBackend.RELEASE.sha()).trim()).isEqualTo("0");
+            assertThat(backend.releaseLease("k", "someone-else")).isFalse();
+            assertThat(backend.releaseLease("k", token)).isTrue();
+            assertThat(server.cli("script", "exists", RedisCacheBackend.RELEASE.sha()).trim()).isEqualTo("1");
+        }
+    }
+
+    @Test
     void malformedUrisNeverPutThePasswordInTheMessage() {
         List<String> malformed = List.of("redis://user:secret@", "redis://:secret@host:port", "redis:/user:secret@host",
                 "http://user:secret@host", "redis://user:secret@host:6379/notadb", "redis://user:secret@[::1",
