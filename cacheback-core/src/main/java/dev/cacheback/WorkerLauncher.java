@@ -167,6 +167,10 @@ public final class WorkerLauncher {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
             System.out.println("cacheback worker stopped");
+            System.out.flush();
+            // a JVM stopped by a signal exits 128 + signal (143 for SIGTERM) unless a hook halts it: a
+            // clean stop is status 0, as documented
+            Runtime.getRuntime().halt(0);
         }, "cacheback-worker-shutdown"));
         running.stopped.await();
     }

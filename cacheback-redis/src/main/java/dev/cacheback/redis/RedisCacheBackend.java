@@ -4,8 +4,11 @@ import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.BytesCacheBackend;
 import dev.cacheback.spi.CacheBackendException;
 import dev.cacheback.spi.CorruptEntryException;
+import dev.cacheback.spi.EntryFormat;
+import dev.cacheback.spi.Leases;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
@@ -25,23 +28,39 @@ import java.util.function.Function;
  * CacheBackend redis = RedisCacheBackend.builder("redis://:secret@cache-1:6379/2")
  *         .keyPrefix("shop:")                    // default: none
  *         .commandTimeout(Duration.ofMillis(500)) // default: 1 s
+ *         .probeInterval(Duration.ofSeconds(2))   // default: 1 s
  *         .build();
  * Cacheback cacheback = Cacheback.builder().cache("default", redis).build();
  * }</pre>
  *
  * <p>How it stores: an entry is one Redis string at {@code keyPrefix + key}, written with
  * {@code SET … PX cacheTtl} (value and time to live in one atomic command); {@link #getAll} is one
- * {@code MGET} (on a cluster, Lettuce splits it per slot and sends the parts together); the refresh
- * lease is {@code SET keyPrefix + key + ":lease" 1 NX PX refreshTimeout}, which makes one refresh per
- * key per refresh timeout hold across every process sharing the Redis.
+ * {@code MGET} (on a cluster, Lettuce splits it per slot and sends the parts together).
  *
- * <p>Failure: the backend holds one shared connection, made when the runtime opens it (opening waits
- * up to the connect timeout for it, and goes on without it if Redis is down). While Redis
- * cannot be reached every operation fails at once with a {@link CacheBackendException} (commands are
- * rejected, never queued until Redis returns), and an operation on a Redis that stopped answering
- * fails after the command timeout; the engine then answers callers by fetching. The client reconnects
- * by itself. A key holding another Redis type (a list, a hash…) reads as a
- * {@link CorruptEntryException}, which the engine treats as a miss and overwrites.
+ * <p>Leases and fencing (DESIGN.md F1, F2), each one key so they work on Redis Cluster too:
+ * <ul>
+ *   <li>{@link #tryLease}: {@code SET keyPrefix + key + ":lease" <token> NX PX refreshTimeout} with a
+ *       new random token, which makes one refresh per key per refresh timeout hold across every process
+ *       sharing the Redis;</li>
+ *   <li>{@link #releaseLease} / {@link #extendLease}: a Lua script that deletes / {@code PEXPIRE}s the
+ *       lease key only if it still holds the caller's token;</li>
+ *   <li>{@link #setIfVersion}: a Lua script that reads the entry, takes its version (bytes 17–24 of a
+ *       format-2 entry of at least 24 bytes starting with {@code CB}; anything else, or no entry, is
+ *       "no entry"), and writes the new entry with {@code SET … PX cacheTtl} only if that version is the
+ *       one expected.</li>
+ * </ul>
+ * Scripts run by {@code EVALSHA}; the text is sent ({@code EVAL}) only when a server answers
+ * {@code NOSCRIPT}.
+ *
+ * <p>Failure (DESIGN.md F5, F6): the backend holds one shared connection, made when the runtime opens
+ * it (opening waits up to the connect timeout for it, and goes on without it if Redis is down). Every
+ * command waits at most {@link Builder#commandTimeout}; after one command timed out or the connection
+ * failed, every operation fails at once with a {@link CacheBackendException} until a probe (one
+ * operation every {@link Builder#probeInterval}) is answered, so a Redis that stops answering costs a
+ * caller at most one command timeout. While Redis cannot be reached, commands are rejected at once
+ * (never queued until Redis returns); the engine then answers callers by fetching. The client
+ * reconnects by itself, at most 2 s apart. A key holding another Redis type (a list, a hash…) reads as
+ * a {@link CorruptEntryException}, which the engine treats as a miss and overwrites.
  *
  * <p>Thread-safe. Arguments must not be {@code null}. {@link #close()} closes the connection and the
  * client's threads.
@@ -50,7 +69,34 @@ public final class RedisCacheBackend extends BytesCacheBackend {
 
     /** The suffix of a key's lease key (6 bytes, within the 10 a backend may append). */
     static final String LEASE_SUFFIX = ":lease";
-    private static final byte[] LEASE_VALUE = {'1'};
+
+    /** Deletes the lease key if it holds the token: KEYS[1] lease key, ARGV[1] token. */
+    static final RedisConnector.Script RELEASE = RedisConnector.Script.of(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end");
+
+    /** Sets the lease key's time to live if it holds the token: KEYS[1] lease key, ARGV[1] token, ARGV[2] ms. */
+    static final RedisConnector.Script EXTEND = RedisConnector.Script.of(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end");
+
+    /**
+     * Stores the entry if the version there is the one expected: KEYS[1] the key, ARGV[1] the expected
+     * version's 8 bytes (all zero: no entry), ARGV[2] the new entry, ARGV[3] its time to live in ms.
+     * A value that is not a string, shorter than 24 bytes, not starting with 'C' 'B' or not of
+     * format 2 has version 0 (no entry).
+     */
+    static final RedisConnector.Script SET_IF_VERSION = RedisConnector.Script.of("""
+            local ok, value = pcall(redis.call, 'GET', KEYS[1])
+            local version = '\0\0\0\0\0\0\0\0'
+            if ok and value and string.len(value) >= 24 and string.sub(value, 1, 2) == 'CB'
+                    and string.byte(value, 3) == 2 then
+                version = string.sub(value, 17, 24)
+            end
+            if version ~= ARGV[1] then
+                return 0
+            end
+            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            return 1
+            """);
     /** Redis's largest string value (proto-max-bulk-len's default). */
     private static final long MAX_VALUE_BYTES = 512L * 1024 * 1024;
 
@@ -59,6 +105,7 @@ public final class RedisCacheBackend extends BytesCacheBackend {
     private final String keyPrefix;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
+    private final Duration probeInterval;
     private final String description;
     private volatile RedisConnector connector;
     private volatile boolean closed;
@@ -69,6 +116,7 @@ public final class RedisCacheBackend extends BytesCacheBackend {
         this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "";
         this.commandTimeout = b.commandTimeout != null ? b.commandTimeout : Builder.DEFAULT_COMMAND_TIMEOUT;
         this.connectTimeout = b.connectTimeout != null ? b.connectTimeout : Builder.DEFAULT_CONNECT_TIMEOUT;
+        this.probeInterval = b.probeInterval != null ? b.probeInterval : Builder.DEFAULT_PROBE_INTERVAL;
         String base = RedisConnector.describe(RedisConnector.parse(uri), cluster);
         this.description = keyPrefix.isEmpty() ? base : base + " (key prefix \"" + keyPrefix + "\")";
     }
@@ -89,7 +137,8 @@ public final class RedisCacheBackend extends BytesCacheBackend {
             throw new IllegalStateException("This Redis backend (" + describe() + ") is already opened by a runtime; "
                     + "build one backend per runtime");
         }
-        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout);
+        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval,
+                "Redis cache");
         connector = c;
         c.start(connectTimeout);
     }
@@ -140,15 +189,43 @@ public final class RedisCacheBackend extends BytesCacheBackend {
     }
 
     @Override
-    public boolean tryLease(String key, Duration ttl) {
-        String reply = call("SET NX", key + LEASE_SUFFIX,
-                r -> r.set(redisKey(key + LEASE_SUFFIX), LEASE_VALUE, SetArgs.Builder.nx().px(positiveMillis(ttl))));
-        return "OK".equals(reply);
+    protected boolean setBytesIfVersion(String key, long expectedVersion, byte[] value, Duration ttl) {
+        byte[][] keys = {redisKey(key)};
+        Long stored = call("EVALSHA set-if-version", key, r -> RedisConnector.eval(r, SET_IF_VERSION,
+                ScriptOutputType.INTEGER, keys, EntryFormat.versionBytes(expectedVersion), value, millis(ttl)));
+        return stored != null && stored == 1L;
     }
 
     @Override
-    public void releaseLease(String key) {
-        call("DEL", key + LEASE_SUFFIX, r -> r.del(redisKey(key + LEASE_SUFFIX)));
+    public String tryLease(String key, Duration ttl) {
+        String token = Leases.newToken();
+        String reply = call("SET NX", key + LEASE_SUFFIX, r -> r.set(redisKey(key + LEASE_SUFFIX),
+                token.getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.nx().px(positiveMillis(ttl))));
+        return "OK".equals(reply) ? token : null;
+    }
+
+    @Override
+    public boolean releaseLease(String key, String token) {
+        Objects.requireNonNull(token, "token");
+        byte[][] keys = {redisKey(key + LEASE_SUFFIX)};
+        Long deleted = call("EVALSHA release-lease", key + LEASE_SUFFIX, r -> RedisConnector.eval(r, RELEASE,
+                ScriptOutputType.INTEGER, keys, token.getBytes(StandardCharsets.US_ASCII)));
+        return deleted != null && deleted == 1L;
+    }
+
+    @Override
+    public boolean extendLease(String key, String token, Duration ttl) {
+        Objects.requireNonNull(token, "token");
+        byte[][] keys = {redisKey(key + LEASE_SUFFIX)};
+        Long extended = call("EVALSHA extend-lease", key + LEASE_SUFFIX, r -> RedisConnector.eval(r, EXTEND,
+                ScriptOutputType.INTEGER, keys, token.getBytes(StandardCharsets.US_ASCII), millis(ttl)));
+        return extended != null && extended == 1L;
+    }
+
+    /** {@code true}: every process configured with the same Redis shares this store. */
+    @Override
+    public boolean shared() {
+        return true;
     }
 
     @Override
@@ -192,6 +269,10 @@ public final class RedisCacheBackend extends BytesCacheBackend {
         return Math.max(1, ttl.toMillis());
     }
 
+    private static byte[] millis(Duration ttl) {
+        return Long.toString(positiveMillis(ttl)).getBytes(StandardCharsets.US_ASCII);
+    }
+
     private <T> T call(String operation, String key, Function<RedisClusterCommands<byte[], byte[]>, T> command) {
         RedisConnector c = connector;
         if (c == null) {
@@ -201,7 +282,7 @@ public final class RedisCacheBackend extends BytesCacheBackend {
             throw new CacheBackendException("The Redis backend " + describe() + " is closed");
         }
         try {
-            return command.apply(c.commands());
+            return c.call(command);
         } catch (CacheBackendException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -217,12 +298,14 @@ public final class RedisCacheBackend extends BytesCacheBackend {
     public static final class Builder {
         static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
         static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+        static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(1);
 
         private final String uri;
         private Boolean cluster;
         private String keyPrefix;
         private Duration commandTimeout;
         private Duration connectTimeout;
+        private Duration probeInterval;
 
         private Builder(String uri) {
             RedisConnector.parse(uri);
@@ -261,6 +344,16 @@ public final class RedisCacheBackend extends BytesCacheBackend {
         public Builder connectTimeout(Duration timeout) {
             requireUnset(this.connectTimeout, "connectTimeout");
             this.connectTimeout = requirePositive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * After a command timed out or the connection failed, how long operations fail at once before
+         * one is let through as a probe (and, if answered, all go through again). Default 1 second.
+         */
+        public Builder probeInterval(Duration interval) {
+            requireUnset(this.probeInterval, "probeInterval");
+            this.probeInterval = requirePositive(interval, "probeInterval");
             return this;
         }
 

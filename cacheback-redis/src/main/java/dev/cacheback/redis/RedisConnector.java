@@ -1,8 +1,13 @@
 package dev.cacheback.redis;
 
+import dev.cacheback.spi.ServerBreaker;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -12,8 +17,15 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,12 +33,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * One Lettuce client (standalone or Redis Cluster) and its shared, thread-safe connection, with the
  * options every Cacheback connection uses: commands are rejected at once while disconnected (never
  * queued until Redis returns), each command waits at most the command timeout, and the client
- * reconnects by itself.
+ * reconnects by itself, waiting at most {@link #MAX_RECONNECT_DELAY} between attempts (Lettuce's own
+ * default grows to 30 s).
+ *
+ * <p>Every command on the shared connection goes through {@link #call}, guarded by a
+ * {@link ServerBreaker}: after one command timed out or the connection failed, calls fail at once
+ * until a probe (one call every probe interval) is answered (DESIGN.md F5).
  *
  * <p>The shared connection is made asynchronously: while it is being made, or after an attempt
  * failed, {@link #commands()} throws at once (and a failed attempt is retried by the next call), so a
@@ -38,8 +56,19 @@ final class RedisConnector implements AutoCloseable {
     record Link(StatefulConnection<byte[], byte[]> connection, RedisClusterCommands<byte[], byte[]> commands) {
     }
 
+    /** The accepted URI forms, for errors (worded so that no redaction of user information garbles it). */
+    private static final String URI_FORMS = "expected redis://host[:port][/database], with credentials as "
+            + "redis://user:password then @ then the host (or :password alone), or rediss:// for TLS";
+
+    /** The longest wait between two reconnect attempts (DESIGN.md F6): 2 s. */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
+    /** The first wait before a reconnect attempt; each next one doubles, up to {@link #MAX_RECONNECT_DELAY}. */
+    static final Duration MIN_RECONNECT_DELAY = Duration.ofMillis(50);
+
     private final RedisURI uri;
     private final boolean cluster;
+    private final ClientResources resources;
+    private final ServerBreaker breaker;
     private final Duration commandTimeout;
     private final String description;
     private final RedisClient client;
@@ -47,16 +76,24 @@ final class RedisConnector implements AutoCloseable {
     private final AtomicReference<CompletableFuture<Link>> shared = new AtomicReference<>();
     private volatile boolean closed;
 
-    RedisConnector(String uriText, boolean cluster, Duration commandTimeout, Duration connectTimeout) {
+    /**
+     * @param role how the breaker's log lines name this connection's user, such as {@code "Redis cache"}
+     */
+    RedisConnector(String uriText, boolean cluster, Duration commandTimeout, Duration connectTimeout, Clock clock,
+                   Duration probeInterval, String role) {
         this.uri = parse(uriText);
         this.cluster = cluster;
         this.commandTimeout = commandTimeout;
         this.description = describe(uri, cluster);
+        this.breaker = new ServerBreaker(role + " " + description, clock, probeInterval);
+        this.resources = ClientResources.builder()
+                .reconnectDelay(() -> Delay.exponential(MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+                .build();
         uri.setTimeout(commandTimeout);
         SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build();
         if (cluster) {
             this.client = null;
-            this.clusterClient = RedisClusterClient.create(uri);
+            this.clusterClient = RedisClusterClient.create(resources, uri);
             clusterClient.setOptions(ClusterClientOptions.builder()
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .autoReconnect(true)
@@ -66,7 +103,7 @@ final class RedisConnector implements AutoCloseable {
                     .build());
         } else {
             this.clusterClient = null;
-            this.client = RedisClient.create();
+            this.client = RedisClient.create(resources);
             client.setOptions(ClientOptions.builder()
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .autoReconnect(true)
@@ -83,14 +120,23 @@ final class RedisConnector implements AutoCloseable {
     static RedisURI parse(String uriText) {
         Objects.requireNonNull(uriText, "uri");
         if (!uriText.startsWith("redis://") && !uriText.startsWith("rediss://")) {
-            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\"; expected "
-                    + "redis://[:password@]host[:port][/database] or rediss://… for TLS");
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\"; " + URI_FORMS);
         }
+        RedisURI uri;
         try {
-            return RedisURI.create(uriText);
+            uri = RedisURI.create(uriText);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\": " + e.getMessage(), e);
+            // Lettuce's message may quote the URI, password included: neither it nor the cause is kept
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\" ("
+                    + redact(String.valueOf(e.getMessage())).replace(passwordOf(uriText), "***") + "); " + URI_FORMS);
         }
+        String host = uri.getHost();
+        if (host == null || host.isBlank() || (host.contains(":") && !uriText.contains("["))) {
+            // Lettuce takes "host:notaport" for a host name
+            throw new IllegalArgumentException("Not a Redis URI: \"" + redact(uriText) + "\" (no host and numeric port "
+                    + "in \"" + redact(host == null ? "" : host) + "\"); " + URI_FORMS);
+        }
+        return uri;
     }
 
     /** {@code redis://host:port/db} (or {@code redis-cluster://…}): never credentials. */
@@ -99,14 +145,31 @@ final class RedisConnector implements AutoCloseable {
         return scheme + "://" + uri.getHost() + ":" + uri.getPort() + (cluster ? "" : "/" + uri.getDatabase());
     }
 
-    /** Strips any user information from a URI-like text, for error messages. */
+    /** Strips any user information (everything before the last {@code @}) from a URI-like text, for error messages. */
     static String redact(String text) {
-        int scheme = text.indexOf("://");
         int at = text.lastIndexOf('@');
-        if (scheme >= 0 && at > scheme) {
-            return text.substring(0, scheme + 3) + "***@" + text.substring(at + 1);
+        if (at < 0) {
+            return text;
         }
-        return text;
+        int scheme = text.indexOf("://");
+        int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return text.substring(0, start) + "***@" + text.substring(at + 1);
+    }
+
+    /** The text between "://" and the last "@" (the user information), or a string found nowhere. */
+    private static String passwordOf(String text) {
+        int at = text.lastIndexOf('@');
+        int scheme = text.indexOf("://");
+        int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        if (at > start) {
+            String info = text.substring(start, at);
+            int colon = info.indexOf(':');
+            String secret = colon >= 0 ? info.substring(colon + 1) : info;
+            if (!secret.isEmpty()) {
+                return secret;
+            }
+        }
+        return "\u0000no-secret\u0000";
     }
 
     String description() {
@@ -115,6 +178,65 @@ final class RedisConnector implements AutoCloseable {
 
     Duration commandTimeout() {
         return commandTimeout;
+    }
+
+    ServerBreaker breaker() {
+        return breaker;
+    }
+
+    /**
+     * Runs {@code command} on the shared connection through the breaker: refused at once while the
+     * breaker is open; a timeout or connection failure opens it; any answer (an error reply included)
+     * closes it.
+     *
+     * @throws RedisUnavailableException when the breaker refuses the call or there is no connection
+     * @throws RuntimeException what Lettuce threw otherwise
+     */
+    <T> T call(Function<RedisClusterCommands<byte[], byte[]>, T> command) {
+        if (!breaker.allow()) {
+            throw new RedisUnavailableException(breaker.openMessage(), null);
+        }
+        T result;
+        try {
+            result = command.apply(commands());
+        } catch (RedisCommandExecutionException answered) {
+            breaker.succeeded(); // an error reply is an answer
+            throw answered;
+        } catch (RedisException | RedisUnavailableException e) {
+            breaker.failed(e); // timed out, rejected while disconnected, connection failed
+            throw e;
+        } catch (RuntimeException other) {
+            breaker.succeeded(); // thrown while reading an answer (such as bytes that are not an entry)
+            throw other;
+        }
+        breaker.succeeded();
+        return result;
+    }
+
+    /**
+     * Runs a Lua script by its SHA-1 ({@code EVALSHA}), sending its text ({@code EVAL}, which caches
+     * it on the server) only when the server answers {@code NOSCRIPT} (first use, a restarted or
+     * flushed server, a cluster node that has not seen it yet).
+     */
+    static <T> T eval(RedisClusterCommands<byte[], byte[]> commands, Script script, ScriptOutputType type,
+                      byte[][] keys, byte[]... args) {
+        try {
+            return commands.evalsha(script.sha(), type, keys, args);
+        } catch (RedisNoScriptException e) {
+            return commands.eval(script.text(), type, keys, args);
+        }
+    }
+
+    /** A Lua script and its SHA-1. */
+    record Script(String text, String sha) {
+        static Script of(String text) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+                return new Script(text, HexFormat.of().formatHex(digest));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+            }
+        }
     }
 
     /**
@@ -238,10 +360,14 @@ final class RedisConnector implements AutoCloseable {
                 // closing anyway
             }
         }
-        if (cluster) {
-            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        } else {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        try {
+            if (cluster) {
+                clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            } else {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        } finally {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 

@@ -9,6 +9,7 @@ import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -27,45 +28,70 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A refresh queue on Redis Streams (the role RQ plays for the seed): producers add tasks to a stream,
- * workers in any number of processes read them through a consumer group.
+ * workers in any number of processes read them through a consumer group and hand each to the
+ * runtime's {@link dev.cacheback.WorkerEngine}, which decides, by the runtime's
+ * {@link dev.cacheback.RetryPolicy}, whether it is acknowledged, retried after a backoff or
+ * dead-lettered (DESIGN.md F3). This queue keeps only the transport.
  * <pre>{@code
  * // in the application: produce only
  * RefreshQueue queue = RedisRefreshQueue.builder("redis://cache-1:6379").build();
  * // in a worker (or the application itself): also consume, with 4 threads
- * RefreshQueue worker = RedisRefreshQueue.builder("redis://cache-1:6379").worker(4).build();
+ * RefreshQueue worker = RedisRefreshQueue.builder("redis://cache-1:6379").worker().concurrency(4).build();
  * // a worker inside an application that constructs its jobs after building the runtime
- * RedisRefreshQueue deferred = RedisRefreshQueue.builder("redis://cache-1:6379").worker(4).deferWorkerStart().build();
+ * RefreshQueue deferred = RedisRefreshQueue.builder("redis://cache-1:6379").worker().deferWorkerStart().build();
  * Cacheback runtime = Cacheback.builder().cache("default", sharedCache).queue(deferred).build();
  * new ReportJob(runtime);
- * deferred.startWorker();
+ * runtime.startWorkers();
  * }</pre>
  *
- * <p>How it works: one stream per queue name, at {@code streamPrefix + queue} (default
- * {@code cacheback:queue:default}); a task's queue is its {@code queue} task option, else
- * {@link Builder#defaultQueue}. {@link #enqueue} is one {@code XADD … MAXLEN ~ maxLength} (the stream
- * is trimmed to about that many entries) and throws {@link RefreshQueueException} at once when Redis
- * cannot be reached, so the engine refreshes synchronously instead. A worker reads with
- * {@code XREADGROUP} on a connection of its own per queue, runs each task through the runtime, and
- * acknowledges it ({@code XACK}) only after the refresh finished. Tasks a consumer took and never
- * acknowledged (it died, or the refresh failed) are claimed by a live worker once idle for
- * {@link Builder#claimIdle} and tried again; after {@link Builder#maxDeliveries} deliveries a task is
- * moved to the dead-letter stream {@code <stream>:dead} with a {@code reason} field. Tasks no job can
- * run (unknown job, unreadable bytes) are dead-lettered at once; tasks older than their
- * {@code expiration} option are dropped unrun. A worker starts consuming when the runtime opens the
- * queue or, with {@link Builder#deferWorkerStart()}, when {@link #startWorker()} is called.
+ * <p>Keys: one stream per queue name at {@code streamPrefix + "{" + queue + "}"} (default
+ * {@code cacheback:queue:{cacheback}}; the braces keep a queue's keys in one Redis Cluster slot), its
+ * delayed set at {@code <stream>:delayed} and its dead-letter stream at {@code <stream>:dead}. A
+ * task's queue is its {@code queue} task option, else {@link Builder#defaultQueue} (default
+ * {@value RefreshQueue#DEFAULT_QUEUE}).
+ *
+ * <p>Producing: {@link #enqueue} is one {@code XADD … MAXLEN ~ maxLength} (fields {@code task},
+ * {@code job}, {@code key}) on the shared connection, bounded by the command timeout; after a timeout
+ * or a connection failure enqueues fail at once until a probe (one every {@link Builder#probeInterval})
+ * is answered. Either way it throws {@link RefreshQueueException} and the engine refreshes
+ * synchronously (DESIGN.md S11, F5).
+ *
+ * <p>Consuming: a reader thread per queue blocks in {@code XREADGROUP} on a connection of its own and
+ * hands each entry to a pool of {@link Builder#concurrency} threads. What becomes of an entry:
+ * <ul>
+ *   <li>acknowledged: {@code XACK} and {@code XDEL}, in one script;</li>
+ *   <li>retried after a backoff: the task, with its attempt number plus one, goes into the delayed set
+ *       scored by the epoch millisecond it is due (by the runtime's clock), and the entry is
+ *       acknowledged, in one script, so it is neither lost nor doubled; every 100 ms a worker moves the
+ *       due tasks back into the stream (one script: {@code ZRANGEBYSCORE}, {@code XADD} each,
+ *       {@code ZREM});</li>
+ *   <li>dead-lettered: {@code XADD <stream>:dead} with the {@code task}, a {@code reason} and the
+ *       {@code attempt}, and the entry acknowledged, in one script.</li>
+ * </ul>
+ * A task's attempt number is the entry's {@code attempt} field (1 when absent). While a task runs, its
+ * worker claims it again for itself every {@code claimIdle / 3} ({@code XCLAIM … JUSTID}, which
+ * resets its idle time), so a refresh longer than {@link Builder#claimIdle} is never taken by another
+ * worker and run twice. An entry whose consumer died (idle for {@code claimIdle}) is claimed by a live
+ * worker and counts as a new attempt. After it (re)connects, a worker first reads its own pending
+ * entries (ID {@code 0}) before new ones, and it does so again whenever settling an entry failed (the
+ * connection dropped): so tasks whose acknowledgement or retry was lost while Redis was away are
+ * redone at once, not after {@code claimIdle} (DESIGN.md F6). Connections are made again at most 2 s
+ * apart.
  *
  * <p>Task options honoured: {@code queue} and {@code expiration}; any other is refused when a job is
  * created, naming it.
  *
  * <p>Thread-safe. {@link #close()} stops taking tasks, stops reading, lets running refreshes finish
- * (within {@link Builder#shutdownTimeout}; unfinished ones stay unacknowledged and are claimed by
- * another worker), and closes connections and threads.
+ * (within {@link Builder#shutdownTimeout}; unfinished ones stay pending and are claimed by another
+ * worker), and closes its connections and threads.
  */
 public final class RedisRefreshQueue implements RefreshQueue {
 
     static final String TASK_FIELD = "task";
+    static final String ATTEMPT_FIELD = "attempt";
     static final String REASON_FIELD = "reason";
     static final String DEAD_SUFFIX = ":dead";
+    static final String DELAYED_SUFFIX = ":delayed";
     private static final Set<TaskOptions.Option> HONOURED = EnumSet.of(TaskOptions.Option.QUEUE, TaskOptions.Option.EXPIRATION);
 
     private final String uri;
@@ -74,47 +100,46 @@ public final class RedisRefreshQueue implements RefreshQueue {
     private final String defaultQueue;
     private final String group;
     private final String consumerName;
-    private final Integer concurrency;
+    private final boolean worker;
+    private final int concurrency;
     private final List<String> queues;
     private final long maxLength;
-    private final int maxDeliveries;
     private final Duration claimIdle;
     private final Duration blockTime;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
     private final Duration shutdownTimeout;
+    private final Duration probeInterval;
     private final boolean deferWorkerStart;
     private final String description;
     private final Set<String> groupsMade = ConcurrentHashMap.newKeySet();
     private volatile RedisConnector connector;
-    private volatile StreamWorker worker;
+    private volatile StreamWorker streamWorker;
     private volatile boolean closed;
 
     private RedisRefreshQueue(Builder b) {
         this.uri = b.uri;
         this.cluster = b.cluster != null && b.cluster;
         this.streamPrefix = b.streamPrefix != null ? b.streamPrefix : "cacheback:queue:";
-        this.defaultQueue = b.defaultQueue != null ? b.defaultQueue : "default";
+        this.defaultQueue = b.defaultQueue != null ? b.defaultQueue : DEFAULT_QUEUE;
         this.group = b.group != null ? b.group : "cacheback";
         this.consumerName = b.consumerName != null ? b.consumerName : defaultConsumerName();
-        this.concurrency = b.concurrency;
+        this.worker = b.worker != null && b.worker;
+        this.concurrency = b.concurrency != null ? b.concurrency : DEFAULT_CONCURRENCY;
         List<String> consumed = b.queues != null ? b.queues : List.of(this.defaultQueue);
         this.queues = List.copyOf(new LinkedHashSet<>(consumed));
         this.maxLength = b.maxLength != null ? b.maxLength : 100_000;
-        this.maxDeliveries = b.maxDeliveries != null ? b.maxDeliveries : 3;
-        this.claimIdle = b.claimIdle != null ? b.claimIdle : Duration.ofMinutes(2);
+        this.claimIdle = b.claimIdle != null ? b.claimIdle : Duration.ofSeconds(30);
         this.blockTime = b.blockTime != null ? b.blockTime : Duration.ofSeconds(1);
         this.commandTimeout = b.commandTimeout != null ? b.commandTimeout : RedisCacheBackend.Builder.DEFAULT_COMMAND_TIMEOUT;
         this.connectTimeout = b.connectTimeout != null ? b.connectTimeout : RedisCacheBackend.Builder.DEFAULT_CONNECT_TIMEOUT;
         this.shutdownTimeout = b.shutdownTimeout != null ? b.shutdownTimeout : Duration.ofSeconds(30);
+        this.probeInterval = b.probeInterval != null ? b.probeInterval : RedisCacheBackend.Builder.DEFAULT_PROBE_INTERVAL;
         this.deferWorkerStart = b.deferWorkerStart != null && b.deferWorkerStart;
         this.description = RedisConnector.describe(RedisConnector.parse(uri), cluster) + " streams " + streamPrefix + "*";
-        if (b.queues != null && concurrency == null) {
-            throw new IllegalStateException("queues(…) names the queues a worker consumes: also call worker(concurrency)");
-        }
-        if (deferWorkerStart && concurrency == null) {
-            throw new IllegalStateException("deferWorkerStart() defers the start of a worker, but this queue does not "
-                    + "consume: also call worker(concurrency)");
+        if (!worker && (b.queues != null || b.concurrency != null || deferWorkerStart)) {
+            throw new IllegalStateException((b.queues != null ? "queues(…)" : b.concurrency != null ? "concurrency(…)"
+                    : "deferWorkerStart()") + " configures a worker, but this queue only produces: also call worker()");
         }
     }
 
@@ -133,12 +158,13 @@ public final class RedisRefreshQueue implements RefreshQueue {
             throw new IllegalStateException("This Redis queue (" + describe() + ") is already opened by a runtime; "
                     + "build one queue per runtime");
         }
-        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout);
+        RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval,
+                "Redis refresh queue");
         connector = c;
         c.start(connectTimeout);
-        if (concurrency != null) {
+        if (worker) {
             StreamWorker w = new StreamWorker(this, c, context);
-            worker = w;
+            streamWorker = w;
             if (!deferWorkerStart) {
                 w.start();
             }
@@ -146,23 +172,25 @@ public final class RedisRefreshQueue implements RefreshQueue {
     }
 
     /**
-     * Starts consuming, for a queue built with {@link Builder#deferWorkerStart()}: call it once the
-     * runtime's jobs are constructed, so that tasks already waiting are not dead-lettered as unknown
-     * jobs. Starts the reader threads, which connect (and keep trying) in the background.
+     * Starts consuming, for a queue built with {@link Builder#deferWorkerStart()} (called by
+     * {@link dev.cacheback.Cacheback#startWorkers()} once the runtime's jobs are constructed, so that
+     * tasks already waiting are not dead-lettered as unknown jobs). Starts the reader threads, which
+     * connect (and keep trying) in the background. Does nothing for a queue that only produces, or
+     * whose worker runs already.
      *
-     * @throws IllegalStateException when the queue is not opened, not a worker, closed, or already started
+     * @throws IllegalStateException when the queue is not opened, or closed
      */
+    @Override
     public synchronized void startWorker() {
         if (connector == null) {
             throw new IllegalStateException("The Redis refresh queue is not opened: build the Cacheback runtime first");
         }
-        if (worker == null) {
-            throw new IllegalStateException("This Redis refresh queue does not consume: build it with worker(concurrency)");
-        }
         if (closed) {
             throw new IllegalStateException("The Redis refresh queue " + describe() + " is closed");
         }
-        worker.start();
+        if (streamWorker != null) {
+            streamWorker.start();
+        }
     }
 
     @Override
@@ -177,26 +205,28 @@ public final class RedisRefreshQueue implements RefreshQueue {
         }
         String stream = streamKey(queueOf(task));
         try {
-            ensureGroup(c, stream);
-            Map<byte[], byte[]> body = new LinkedHashMap<>();
-            body.put(bytes(TASK_FIELD), task.toBytes());
-            body.put(bytes("job"), bytes(task.jobName()));
-            body.put(bytes("key"), bytes(task.key()));
-            c.commands().xadd(bytes(stream), new XAddArgs().maxlen(maxLength).approximateTrimming(), body);
+            c.call(r -> {
+                ensureGroup(r, stream);
+                Map<byte[], byte[]> body = new LinkedHashMap<>();
+                body.put(bytes(TASK_FIELD), task.toBytes());
+                body.put(bytes("job"), bytes(task.jobName()));
+                body.put(bytes("key"), bytes(task.key()));
+                return r.xadd(bytes(stream), new XAddArgs().maxlen(maxLength).approximateTrimming(), body);
+            });
             return true;
         } catch (RuntimeException e) {
-            throw new RefreshQueueException("Unable to add the refresh task of job " + task.jobName() + " key " + task.key()
-                    + " to stream " + stream + " on " + c.description() + ": " + e.getMessage(), e);
+            throw new RefreshQueueException("Unable to add the refresh task of job " + task.jobName()
+                    + " key " + task.key() + " to stream " + stream + " on " + c.description() + ": " + e.getMessage(), e);
         }
     }
 
     /** Creates the stream and its consumer group once per stream and process; an existing group is fine. */
-    void ensureGroup(RedisConnector c, String stream) {
+    void ensureGroup(RedisClusterCommands<byte[], byte[]> commands, String stream) {
         if (groupsMade.contains(stream)) {
             return;
         }
         try {
-            c.commands().xgroupCreate(XReadArgs.StreamOffset.from(bytes(stream), "0"), bytes(group),
+            commands.xgroupCreate(XReadArgs.StreamOffset.from(bytes(stream), "0"), bytes(group),
                     new XGroupCreateArgs().mkstream(true));
         } catch (RedisBusyException e) {
             // BUSYGROUP: the group exists already
@@ -230,14 +260,26 @@ public final class RedisRefreshQueue implements RefreshQueue {
         return description;
     }
 
-    /** The stream that holds the tasks of {@code queue}: {@code streamPrefix + queue}. */
+    /**
+     * The stream that holds the tasks of {@code queue}: {@code streamPrefix + "{" + queue + "}"} (the
+     * braces are a Redis Cluster hash tag: the stream, its delayed set and its dead-letter stream share
+     * one slot, so one script can move a task between them).
+     */
     public String streamKey(String queue) {
-        return streamPrefix + Objects.requireNonNull(queue, "queue");
+        return streamPrefix + "{" + Objects.requireNonNull(queue, "queue") + "}";
     }
 
     /** The dead-letter stream of {@code queue}: its stream key followed by {@code ":dead"}. */
     public String deadLetterStreamKey(String queue) {
         return streamKey(queue) + DEAD_SUFFIX;
+    }
+
+    /**
+     * The sorted set of {@code queue}'s tasks waiting for their retry: its stream key followed by
+     * {@code ":delayed"}, each member scored by the epoch millisecond it is due.
+     */
+    public String delayedSetKey(String queue) {
+        return streamKey(queue) + DELAYED_SUFFIX;
     }
 
     /** The consumer group workers read with. */
@@ -252,7 +294,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
 
     /** The queues this queue's worker consumes, or an empty list when it only produces. */
     public List<String> consumedQueues() {
-        return concurrency == null ? List.of() : queues;
+        return worker ? queues : List.of();
     }
 
     @Override
@@ -264,7 +306,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
                 return;
             }
             closed = true;
-            w = worker;
+            w = streamWorker;
             c = connector;
         }
         try {
@@ -288,8 +330,8 @@ public final class RedisRefreshQueue implements RefreshQueue {
         return maxLength;
     }
 
-    int maxDeliveries() {
-        return maxDeliveries;
+    String groupName() {
+        return group;
     }
 
     Duration claimIdle() {
@@ -336,15 +378,16 @@ public final class RedisRefreshQueue implements RefreshQueue {
         private String defaultQueue;
         private String group;
         private String consumerName;
+        private Boolean worker;
         private Integer concurrency;
         private List<String> queues;
         private Long maxLength;
-        private Integer maxDeliveries;
         private Duration claimIdle;
         private Duration blockTime;
         private Duration commandTimeout;
         private Duration connectTimeout;
         private Duration shutdownTimeout;
+        private Duration probeInterval;
         private Boolean deferWorkerStart;
 
         private Builder(String uri) {
@@ -366,7 +409,10 @@ public final class RedisRefreshQueue implements RefreshQueue {
             return this;
         }
 
-        /** The queue of tasks whose job sets no {@code queue} task option. Default {@code "default"}. */
+        /**
+         * The queue of tasks whose job sets no {@code queue} task option, and the one a worker consumes
+         * unless {@link #queues} names others. Default {@value RefreshQueue#DEFAULT_QUEUE}.
+         */
         public Builder defaultQueue(String queue) {
             RedisCacheBackend.requireUnset(defaultQueue, "defaultQueue");
             this.defaultQueue = requireName(queue, "defaultQueue");
@@ -388,19 +434,34 @@ public final class RedisRefreshQueue implements RefreshQueue {
         }
 
         /**
-         * Makes this queue a worker too: it consumes tasks in this process with {@code concurrency}
-         * threads, starting when the runtime opens it (see {@link #deferWorkerStart()}). Default: produce only.
+         * Makes this queue a worker too: it consumes tasks in this process, starting when the runtime
+         * opens it (see {@link #deferWorkerStart()}). Default: produce only.
          */
+        public Builder worker() {
+            RedisCacheBackend.requireUnset(this.worker, "worker");
+            this.worker = true;
+            return this;
+        }
+
+        /** Shorthand for {@code worker().concurrency(concurrency)}. */
         public Builder worker(int concurrency) {
-            RedisCacheBackend.requireUnset(this.concurrency, "worker");
+            return worker().concurrency(concurrency);
+        }
+
+        /**
+         * How many tasks this process's worker runs at once, at least 1. Default
+         * {@value RefreshQueue#DEFAULT_CONCURRENCY}. Requires {@link #worker()}.
+         */
+        public Builder concurrency(int concurrency) {
+            RedisCacheBackend.requireUnset(this.concurrency, "concurrency");
             if (concurrency < 1) {
-                throw new IllegalArgumentException("worker concurrency must be at least 1, not " + concurrency);
+                throw new IllegalArgumentException("concurrency must be at least 1, not " + concurrency);
             }
             this.concurrency = concurrency;
             return this;
         }
 
-        /** The queues the worker consumes. Default: the default queue. Requires {@link #worker}. */
+        /** The queues the worker consumes. Default: the default queue. Requires {@link #worker()}. */
         public Builder queues(String... queues) {
             RedisCacheBackend.requireUnset(this.queues, "queues");
             if (queues.length == 0) {
@@ -425,22 +486,10 @@ public final class RedisRefreshQueue implements RefreshQueue {
         }
 
         /**
-         * How many times a task is delivered (first try and retries after failures or dead consumers)
-         * before it is moved to the dead-letter stream. Default 3.
-         */
-        public Builder maxDeliveries(int maxDeliveries) {
-            RedisCacheBackend.requireUnset(this.maxDeliveries, "maxDeliveries");
-            if (maxDeliveries < 1) {
-                throw new IllegalArgumentException("maxDeliveries must be at least 1, not " + maxDeliveries);
-            }
-            this.maxDeliveries = maxDeliveries;
-            return this;
-        }
-
-        /**
-         * How long a task may stay unacknowledged before a live worker claims it and tries again (its
-         * consumer died, or its refresh failed). Must exceed the longest refresh, or a slow refresh is
-         * run twice. Default 2 minutes.
+         * How long a task taken by a worker may go without a heartbeat before another worker claims it
+         * (its consumer died): a running task's worker claims it for itself every third of this, so a
+         * refresh longer than this is not run twice. Failed refreshes do not wait for it: they are
+         * retried after the runtime's backoff. Default 30 seconds.
          */
         public Builder claimIdle(Duration idle) {
             RedisCacheBackend.requireUnset(claimIdle, "claimIdle");
@@ -469,6 +518,17 @@ public final class RedisRefreshQueue implements RefreshQueue {
             return this;
         }
 
+        /**
+         * After a command on the shared connection timed out or the connection failed, how long
+         * commands (enqueues, acknowledgements) fail at once before one is let through as a probe.
+         * Default 1 second.
+         */
+        public Builder probeInterval(Duration interval) {
+            RedisCacheBackend.requireUnset(probeInterval, "probeInterval");
+            this.probeInterval = RedisCacheBackend.requirePositive(interval, "probeInterval");
+            return this;
+        }
+
         /** How long close() waits for running refreshes to finish. Default 30 s. */
         public Builder shutdownTimeout(Duration timeout) {
             RedisCacheBackend.requireUnset(shutdownTimeout, "shutdownTimeout");
@@ -478,7 +538,8 @@ public final class RedisRefreshQueue implements RefreshQueue {
 
         /**
          * Does not consume when the runtime opens the queue, but when {@link RedisRefreshQueue#startWorker()}
-         * is called: for applications that construct their jobs after building the runtime. Requires {@link #worker}.
+         * is called ({@link dev.cacheback.Cacheback#startWorkers()} does): for applications that construct
+         * their jobs after building the runtime. Requires {@link #worker()}.
          */
         public Builder deferWorkerStart() {
             RedisCacheBackend.requireUnset(deferWorkerStart, "deferWorkerStart");
@@ -490,7 +551,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
          * A queue with these settings; it connects (and its worker starts, unless {@link #deferWorkerStart()})
          * when a runtime opens it.
          *
-         * @throws IllegalStateException when queues(…) or deferWorkerStart() is set without worker(…)
+         * @throws IllegalStateException when queues(…), concurrency(…) or deferWorkerStart() is set without worker()
          */
         public RedisRefreshQueue build() {
             return new RedisRefreshQueue(this);

@@ -1,147 +1,104 @@
 package dev.cacheback.redis;
 
-import dev.cacheback.Cacheback;
-import dev.cacheback.spi.JobCatalog;
+import dev.cacheback.WorkerLauncher;
+import dev.cacheback.spi.RefreshQueue;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.concurrent.CountDownLatch;
 
 /**
- * A standalone refresh worker: consumes Redis Streams refresh queues and runs the tasks with the jobs
- * the application's {@link JobCatalog}s register.
+ * A standalone refresh worker on Redis Streams, run by the {@link WorkerLauncher}: consumes the queues
+ * and runs the tasks with the jobs the application's {@link dev.cacheback.spi.JobCatalog}s register
+ * (listed in {@code META-INF/services/dev.cacheback.spi.JobCatalog}).
  * <pre>
- * java -cp app.jar:libs/* dev.cacheback.redis.RedisWorkerMain \
- *      --redis redis://cache-1:6379 --queues default,reports --concurrency 4
+ * java -cp 'app.jar:libs/*' dev.cacheback.redis.RedisWorkerMain \
+ *      --redis redis://cache-1:6379 --queues cacheback,prices --concurrency 4
  * </pre>
  *
- * <p>Options: {@code --redis URI} (required), {@code --queues a,b} (default {@code default}),
- * {@code --concurrency N} (default 4), {@code --cluster} (the URI names a Redis Cluster node),
- * {@code --key-prefix P} (the cache's key prefix, default none), {@code --stream-prefix P},
- * {@code --group G}, {@code --claim-idle SECONDS}, {@code --max-deliveries N} (queue settings, defaults as
- * in {@link RedisRefreshQueue.Builder}).
+ * <p>Options of this transport: {@code --redis URI} (default: the {@code CACHEBACK_REDIS_URI}
+ * environment variable; one of them is required), {@code --cluster} (the URI names a Redis Cluster
+ * node), {@code --key-prefix P} (put before each queue name to make its stream's key, default
+ * {@code cacheback:queue:}; the same as the producers' {@code streamPrefix}), {@code --claim-idle S}
+ * (seconds before a dead worker's task is claimed, default 30). The launcher's common options:
+ * {@code --queues} (default {@code cacheback}), {@code --concurrency} (default 2),
+ * {@code --shutdown-timeout} (seconds, default 30), {@code --allow-local-cache}.
  *
- * <p>The worker's runtime caches in the same Redis ({@code default} alias) unless a catalog adds a
- * cache under that alias itself; catalogs must not set the queue. It runs until SIGTERM (or Ctrl-C):
- * the shutdown hook closes the runtime, which stops reading, lets running refreshes finish and closes
- * connections. It prints {@code cacheback worker started} once it consumes.
+ * <p>Every catalog job is registered before the first task is read. The caches are the catalogs' own
+ * (configure the ones your web processes use in {@code configure(builder)}): a worker whose caches are
+ * all private to it refuses to start unless given {@code --allow-local-cache}. Exit status 2, with a
+ * message naming the fix, for a usage or configuration error; passwords in URIs are never printed.
+ * SIGTERM stops it cleanly (running refreshes finish; unfinished ones are claimed by another worker)
+ * with exit status 0.
  */
 public final class RedisWorkerMain {
+
+    /** The environment variable read when {@code --redis} is not given. */
+    public static final String URI_VARIABLE = "CACHEBACK_REDIS_URI";
 
     private RedisWorkerMain() {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Cacheback cacheback;
-        try {
-            cacheback = start(parse(args));
-        } catch (IllegalArgumentException e) {
-            usage(System.err, e.getMessage());
-            System.exit(2);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                cacheback.close();
-            } finally {
-                stopped.countDown();
-            }
-        }, "cacheback-worker-shutdown"));
-        RedisRefreshQueue queue = (RedisRefreshQueue) cacheback.queue();
-        System.out.println("cacheback worker started: queues " + queue.consumedQueues() + " on " + queue.describe()
-                + " as " + queue.consumerName() + ", jobs " + cacheback.jobs().size());
-        stopped.await();
+        WorkerLauncher.main(new RedisTransport(), flags(args));
     }
 
-    /** Builds and opens the worker's runtime from parsed options. */
-    static Cacheback start(Map<String, String> options) {
-        String uri = options.get("redis");
-        boolean cluster = options.containsKey("cluster");
-        RedisRefreshQueue.Builder queue = RedisRefreshQueue.builder(uri)
-                .worker(Integer.parseInt(options.getOrDefault("concurrency", "4")))
-                .queues(options.getOrDefault("queues", "default").split(","));
-        if (cluster) {
-            queue.cluster();
-        }
-        if (options.containsKey("stream-prefix")) {
-            queue.streamPrefix(options.get("stream-prefix"));
-        }
-        if (options.containsKey("group")) {
-            queue.group(options.get("group"));
-        }
-        if (options.containsKey("claim-idle")) {
-            queue.claimIdle(Duration.ofMillis(Math.round(Double.parseDouble(options.get("claim-idle")) * 1000)));
-        }
-        if (options.containsKey("max-deliveries")) {
-            queue.maxDeliveries(Integer.parseInt(options.get("max-deliveries")));
-        }
-        List<JobCatalog> catalogs = new ArrayList<>();
-        ServiceLoader.load(JobCatalog.class).forEach(catalogs::add);
-        if (catalogs.isEmpty()) {
-            System.err.println("cacheback worker: no JobCatalog found on the class path (META-INF/services/"
-                    + JobCatalog.class.getName() + "); it would run no jobs");
-        }
-        Cacheback.Builder builder = Cacheback.builder();
-        catalogs.forEach(c -> c.configure(builder));
-        RedisCacheBackend.Builder cache = RedisCacheBackend.builder(uri);
-        if (cluster) {
-            cache.cluster();
-        }
-        if (options.containsKey("key-prefix")) {
-            cache.keyPrefix(options.get("key-prefix"));
-        }
-        try {
-            builder.cache("default", cache.build());
-        } catch (IllegalStateException alreadyConfigured) {
-            // a catalog configured the default cache itself
-        }
-        try {
-            builder.queue(queue.build());
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("A JobCatalog set the runtime's queue; the Redis worker sets it itself", e);
-        }
-        Cacheback cacheback = builder.build();
-        try {
-            catalogs.forEach(c -> c.registerJobs(cacheback));
-        } catch (RuntimeException e) {
-            cacheback.close();
-            throw e;
-        }
-        return cacheback;
-    }
-
-    static Map<String, String> parse(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
+    /** {@code --cluster} may be given alone: it becomes {@code --cluster=true} for the launcher. */
+    static String[] flags(String[] args) {
+        List<String> out = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--cluster" -> options.put("cluster", "true");
-                case "--redis", "--queues", "--concurrency", "--key-prefix", "--stream-prefix", "--group",
-                        "--claim-idle", "--max-deliveries" -> {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException(arg + " needs a value");
-                    }
-                    options.put(arg.substring(2), args[++i]);
-                }
-                default -> throw new IllegalArgumentException("unknown option " + arg);
-            }
+            boolean bare = args[i].equals("--cluster") && (i + 1 == args.length || args[i + 1].startsWith("--"));
+            out.add(bare ? "--cluster=true" : args[i]);
         }
-        if (!options.containsKey("redis")) {
-            throw new IllegalArgumentException("--redis URI is required");
-        }
-        return options;
+        return out.toArray(String[]::new);
     }
 
-    private static void usage(PrintStream out, String problem) {
-        out.println("cacheback worker: " + problem);
-        out.println("usage: java -cp <app and libs> " + RedisWorkerMain.class.getName()
-                + " --redis redis://host:6379 [--queues default,other] [--concurrency 4] [--cluster]"
-                + " [--key-prefix P] [--stream-prefix P] [--group G] [--claim-idle SECONDS] [--max-deliveries N]");
+    /** The Redis Streams transport of the launcher. */
+    static final class RedisTransport implements WorkerLauncher.Transport {
+
+        @Override
+        public String command() {
+            return RedisWorkerMain.class.getName();
+        }
+
+        @Override
+        public Map<String, String> options() {
+            Map<String, String> options = new LinkedHashMap<>();
+            options.put("redis", "redis://[[user]:password@]host[:port][/db] or rediss://… (default: $" + URI_VARIABLE + ")");
+            options.put("cluster", "the URI names a Redis Cluster node (default: a standalone Redis)");
+            options.put("key-prefix", "put before each queue name to make its stream's key (default cacheback:queue:)");
+            options.put("claim-idle", "seconds before a dead worker's task is claimed by another (default 30)");
+            return options;
+        }
+
+        @Override
+        public RefreshQueue queue(WorkerLauncher.Options options) {
+            String uri = options.value("redis", System.getenv(URI_VARIABLE));
+            if (uri == null || uri.isBlank()) {
+                throw new IllegalArgumentException("no Redis to consume from: pass --redis redis://host:6379 or set "
+                        + URI_VARIABLE);
+            }
+            RedisRefreshQueue.Builder builder = RedisRefreshQueue.builder(uri.trim()).worker()
+                    .concurrency(options.concurrency())
+                    .queues(options.queues().toArray(String[]::new))
+                    .shutdownTimeout(options.shutdownTimeout())
+                    .deferWorkerStart();
+            String cluster = options.value("cluster", "false");
+            if (cluster.equalsIgnoreCase("true")) {
+                builder.cluster();
+            } else if (!cluster.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException("--cluster takes no value (or true/false), not \"" + cluster + "\"");
+            }
+            String prefix = options.value("key-prefix", null);
+            if (prefix != null) {
+                builder.streamPrefix(prefix);
+            }
+            if (options.value("claim-idle", null) != null) {
+                builder.claimIdle(Duration.ofSeconds(options.intValue("claim-idle", 30)));
+            }
+            return builder.build();
+        }
     }
 }

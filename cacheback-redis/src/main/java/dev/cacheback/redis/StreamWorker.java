@@ -3,12 +3,12 @@ package dev.cacheback.redis;
 import dev.cacheback.spi.MalformedTaskException;
 import dev.cacheback.spi.QueueContext;
 import dev.cacheback.spi.RefreshTask;
-import dev.cacheback.spi.TaskResult;
+import dev.cacheback.spi.TaskDelivery;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XPendingArgs;
 import io.lettuce.core.XReadArgs;
@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,8 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -40,13 +39,88 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The consuming side of a {@link RedisRefreshQueue}: one reader thread per stream (each blocking in
- * {@code XREADGROUP} on a connection of its own), a pool of {@code concurrency} threads running tasks
- * (a semaphore keeps the number of tasks taken from Redis and not yet finished at most
- * {@code concurrency}), and a claimer that takes over idle unacknowledged tasks.
+ * {@code XREADGROUP} on a connection of its own), a pool of {@code concurrency} threads handing
+ * entries to the runtime's {@link dev.cacheback.WorkerEngine} (a semaphore keeps the entries taken
+ * from Redis and not yet settled at most {@code concurrency}), and two periodic jobs on the runtime's
+ * scheduler: moving due retries from the delayed set into the stream, and flagging the readers to
+ * claim entries of dead consumers.
  */
 final class StreamWorker {
 
     private static final Logger log = LoggerFactory.getLogger("cacheback");
+
+    /** How often due retries are moved from the delayed set into the stream. */
+    static final Duration DELAYED_POLL_INTERVAL = Duration.ofMillis(100);
+    /** How many due retries one move takes at most. */
+    private static final int DELAYED_BATCH = 200;
+    /** How many pending entries one read of this consumer's own pending entries takes. */
+    private static final int PENDING_BATCH = 100;
+
+    /** Acknowledges and deletes an entry. KEYS: stream. ARGV: group, id. */
+    static final RedisConnector.Script ACK = RedisConnector.Script.of("""
+            local n = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('XDEL', KEYS[1], ARGV[2])
+            return n
+            """);
+
+    /**
+     * Puts the task into the delayed set and acknowledges and deletes the entry, if the entry is still
+     * pending (so a retry is never made twice). KEYS: stream, delayed set. ARGV: group, id, due epoch
+     * ms, member ({@code id \n attempt \n task}).
+     */
+    static final RedisConnector.Script RETRY = RedisConnector.Script.of("""
+            local n = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+            if n == 1 then
+                redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+            end
+            redis.call('XDEL', KEYS[1], ARGV[2])
+            return n
+            """);
+
+    /**
+     * Moves due members of the delayed set into the stream. KEYS: stream, delayed set. ARGV: now (epoch
+     * ms), most to move, the stream's max length.
+     */
+    static final RedisConnector.Script MOVE_DUE = RedisConnector.Script.of("""
+            local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+            for _, member in ipairs(due) do
+                local a = string.find(member, '\\n', 1, true)
+                local b = a and string.find(member, '\\n', a + 1, true)
+                if b then
+                    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*',
+                        'task', string.sub(member, b + 1), 'attempt', string.sub(member, a + 1, b - 1))
+                end
+                redis.call('ZREM', KEYS[2], member)
+            end
+            return #due
+            """);
+
+    /**
+     * Adds the task to the dead-letter stream and acknowledges and deletes the entry. KEYS: stream, dead
+     * stream. ARGV: group, id, task, reason, attempt, max length, consumer.
+     */
+    static final RedisConnector.Script DEAD = RedisConnector.Script.of("""
+            local n = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+            if n == 1 then
+                redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'task', ARGV[3], 'reason', ARGV[4],
+                    'attempt', ARGV[5], 'id', ARGV[2], 'consumer', ARGV[7])
+            end
+            redis.call('XDEL', KEYS[1], ARGV[2])
+            return n
+            """);
+
+    /**
+     * Claims the entry again for the consumer that holds it (resetting its idle time), if it still
+     * does. KEYS: stream. ARGV: group, consumer, id.
+     */
+    static final RedisConnector.Script HEARTBEAT = RedisConnector.Script.of("""
+            local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+            if p[1] == nil or p[1][2] ~= ARGV[2] then
+                return 0
+            end
+            redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+            return 1
+            """);
 
     private final RedisRefreshQueue queue;
     private final RedisConnector connector;
@@ -55,13 +129,34 @@ final class StreamWorker {
     private final byte[] group;
     private final Semaphore permits;
     private final ExecutorService pool;
-    private final ScheduledExecutorService claimer;
     private final List<Thread> readers = new ArrayList<>();
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
+    private final Map<String, StreamState> streams = new ConcurrentHashMap<>();
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicBoolean failing = new AtomicBoolean();
-    private final Map<String, AtomicBoolean> claimDue = new ConcurrentHashMap<>();
+    private final AtomicBoolean moveFailing = new AtomicBoolean();
     private boolean started;
+
+    /** What a reader knows of its stream. */
+    private static final class StreamState {
+        final String stream;
+        final byte[] key;
+        /** Entry ids taken by this worker and not settled yet. */
+        final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+        /** Ids settled while a read of own pending entries is under way (so that read does not run them again). */
+        final Set<String> settledDuringPass = ConcurrentHashMap.newKeySet();
+        volatile boolean passActive;
+        /** Read this consumer's own pending entries before new ones. */
+        final AtomicBoolean pendingFirst = new AtomicBoolean(true);
+        /** Set when settling an entry failed: the next pending read waits a little first. */
+        final AtomicBoolean settleFailed = new AtomicBoolean();
+        final AtomicBoolean claimDue = new AtomicBoolean();
+
+        StreamState(String stream) {
+            this.stream = stream;
+            this.key = RedisRefreshQueue.bytes(stream);
+        }
+    }
 
     StreamWorker(RedisRefreshQueue queue, RedisConnector connector, QueueContext context) {
         this.queue = queue;
@@ -72,7 +167,6 @@ final class StreamWorker {
         this.permits = new Semaphore(queue.concurrency());
         this.pool = new ThreadPoolExecutor(queue.concurrency(), queue.concurrency(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), threads("cacheback-redis-worker-"));
-        this.claimer = new ScheduledThreadPoolExecutor(1, threads("cacheback-redis-claimer-"));
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -84,250 +178,338 @@ final class StreamWorker {
         };
     }
 
+    /** Starts the readers and the periodic jobs. Idempotent. */
     synchronized void start() {
-        if (started) {
-            throw new IllegalStateException("The Redis refresh worker is already started");
+        if (started || stopping.getCount() == 0) {
+            return;
         }
         started = true;
         for (String name : queue.consumedQueues()) {
-            String stream = queue.streamKey(name);
-            claimDue.put(stream, new AtomicBoolean());
-            Thread reader = new Thread(() -> readLoop(stream), "cacheback-redis-reader-" + name);
+            StreamState state = new StreamState(queue.streamKey(name));
+            streams.put(state.stream, state);
+            Thread reader = new Thread(() -> readLoop(state), "cacheback-redis-reader-" + name);
             reader.setDaemon(true);
             readers.add(reader);
             reader.start();
         }
-        long every = Math.max(100, queue.claimIdle().toMillis() / 4);
-        claimer.scheduleWithFixedDelay(() -> claimDue.values().forEach(f -> f.set(true)), every, every, TimeUnit.MILLISECONDS);
-        log.info("Redis refresh worker {} consuming {} with {} threads (group {})", queue.consumerName(),
+        long poll = DELAYED_POLL_INTERVAL.toMillis();
+        periodic.add(context.scheduler().scheduleWithFixedDelay(this::moveDueRetries, poll, poll, TimeUnit.MILLISECONDS));
+        long claimEvery = Math.max(100, queue.claimIdle().toMillis() / 2);
+        periodic.add(context.scheduler().scheduleWithFixedDelay(() -> streams.values().forEach(s -> s.claimDue.set(true)),
+                claimEvery, claimEvery, TimeUnit.MILLISECONDS));
+        log.info("Redis refresh worker {} consuming {} with {} at once (group {})", queue.consumerName(),
                 queue.consumedQueues(), queue.concurrency(), queue.group());
     }
 
     // ------------------------------------------------------------------ reading
 
-    @SuppressWarnings("unchecked")
-    private void readLoop(String stream) {
-        byte[] key = RedisRefreshQueue.bytes(stream);
+    private void readLoop(StreamState state) {
         RedisConnector.Link link = null;
+        long pauseMillis = RedisConnector.MIN_RECONNECT_DELAY.toMillis();
         while (stopping.getCount() > 0) {
-            boolean held = false;
+            int held = 0;
             try {
+                if (link == null) {
+                    link = connector.dedicated(queue.blockTime().plus(queue.commandTimeout()));
+                    state.pendingFirst.set(true); // (re)connected: own pending entries first
+                }
+                RedisClusterCommands<byte[], byte[]> commands = link.commands();
+                queue.ensureGroup(commands, state.stream);
+                if (state.claimDue.compareAndSet(true, false)) {
+                    claim(state, commands);
+                }
+                if (state.pendingFirst.getAndSet(false)) {
+                    if (state.settleFailed.getAndSet(false)) {
+                        pause(Duration.ofMillis(200)); // Redis may still be away: do not spin
+                    }
+                    readOwnPending(state, commands);
+                    answered();
+                    pauseMillis = RedisConnector.MIN_RECONNECT_DELAY.toMillis();
+                    continue;
+                }
                 if (!permits.tryAcquire(queue.blockTime().toMillis(), TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                held = true;
-                if (link == null) {
-                    link = connector.dedicated(queue.blockTime().plus(queue.commandTimeout()));
+                held = 1;
+                while (held < queue.concurrency() && permits.tryAcquire()) {
+                    held++; // read as many entries as there are free threads, in one round trip
                 }
-                queue.ensureGroup(connector, stream);
-                if (claimDue.get(stream).compareAndSet(true, false)) {
-                    held = false;
-                    if (claim(stream)) {
-                        continue;
-                    }
-                    held = true;
-                }
-                List<StreamMessage<byte[], byte[]>> messages = link.commands().xreadgroup(consumer,
-                        XReadArgs.Builder.block(queue.blockTime()).count(1), XReadArgs.StreamOffset.lastConsumed(key));
+                List<StreamMessage<byte[], byte[]>> messages = commands.xreadgroup(consumer,
+                        XReadArgs.Builder.block(queue.blockTime()).count(held), XReadArgs.StreamOffset.lastConsumed(state.key));
                 answered();
-                if (messages == null || messages.isEmpty()) {
+                pauseMillis = RedisConnector.MIN_RECONNECT_DELAY.toMillis();
+                if (messages == null) {
                     continue;
                 }
-                StreamMessage<byte[], byte[]> message = messages.get(0);
-                held = false;
-                dispatch(stream, message, 1);
+                for (StreamMessage<byte[], byte[]> message : messages) {
+                    held--;
+                    dispatch(state, message, attemptOf(message), false);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
                 if (String.valueOf(e.getMessage()).startsWith("NOGROUP")) {
-                    queue.groupLost(stream);
+                    queue.groupLost(state.stream);
                 } else {
-                    failed("read from " + stream, e);
+                    failed("read from " + state.stream, e);
                     link = closeQuietly(link);
-                    pause(Duration.ofSeconds(1));
+                    pause(Duration.ofMillis(pauseMillis));
+                    pauseMillis = Math.min(RedisConnector.MAX_RECONNECT_DELAY.toMillis(), pauseMillis * 2);
                 }
             } finally {
-                if (held) {
-                    permits.release();
+                if (held > 0) {
+                    permits.release(held);
                 }
             }
         }
         closeQuietly(link);
     }
 
-    private void dispatch(String stream, StreamMessage<byte[], byte[]> message, long delivery) {
-        run(stream, message, () -> process(stream, message, delivery));
-    }
-
-    /** Runs {@code work} for an entry in the pool; the entry holds one permit, released when done. */
-    private void run(String stream, StreamMessage<byte[], byte[]> message, Runnable work) {
-        String id = stream + " " + message.getId();
-        inFlight.add(id);
+    /**
+     * Reads the entries delivered to this consumer and not settled (ID 0 onwards) and runs those not
+     * running now: what a lost acknowledgement or retry leaves behind.
+     */
+    private void readOwnPending(StreamState state, RedisClusterCommands<byte[], byte[]> commands)
+            throws InterruptedException {
+        state.settledDuringPass.clear();
+        state.passActive = true;
         try {
-            pool.execute(() -> {
-                try {
-                    work.run();
-                } catch (RuntimeException e) {
-                    failed("finish entry " + message.getId() + " of " + stream, e);
-                } finally {
-                    inFlight.remove(id);
-                    permits.release();
+            String from = "0";
+            while (stopping.getCount() > 0) {
+                List<StreamMessage<byte[], byte[]>> batch = commands.xreadgroup(consumer,
+                        XReadArgs.Builder.count(PENDING_BATCH), XReadArgs.StreamOffset.from(state.key, from));
+                if (batch == null || batch.isEmpty()) {
+                    return;
                 }
-            });
-        } catch (RuntimeException e) {
-            // the pool is shut down: the entry stays unacknowledged and another worker claims it
-            inFlight.remove(id);
-            permits.release();
+                for (StreamMessage<byte[], byte[]> message : batch) {
+                    from = message.getId();
+                    String id = message.getId();
+                    if (message.getBody() == null || message.getBody().isEmpty()) {
+                        commands.xack(state.key, group, id); // deleted or trimmed away: nothing left to run
+                        continue;
+                    }
+                    if (state.inFlight.contains(id) || state.settledDuringPass.contains(id)) {
+                        continue;
+                    }
+                    while (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                        if (stopping.getCount() == 0) {
+                            return;
+                        }
+                    }
+                    if (state.inFlight.contains(id) || state.settledDuringPass.contains(id)) {
+                        permits.release();
+                        continue;
+                    }
+                    log.info("Redis refresh worker {} runs again its pending entry {} of {} (its outcome was not "
+                            + "recorded)", queue.consumerName(), id, state.stream);
+                    dispatch(state, message, attemptOf(message), false);
+                }
+                if (batch.size() < PENDING_BATCH) {
+                    return;
+                }
+            }
+        } finally {
+            state.passActive = false;
         }
     }
 
-    private void process(String stream, StreamMessage<byte[], byte[]> message, long delivery) {
-        String id = message.getId();
-        byte[] raw = field(message.getBody(), RedisRefreshQueue.TASK_FIELD);
+    /** The attempt number in the entry ({@code attempt} field), 1 when absent or unreadable. */
+    private static int attemptOf(StreamMessage<byte[], byte[]> message) {
+        byte[] raw = field(message.getBody(), RedisRefreshQueue.ATTEMPT_FIELD);
+        if (raw == null) {
+            return 1;
+        }
         try {
-            if (raw == null) {
-                deadLetter(stream, message, null, "the entry has no \"task\" field: it was not written by Cacheback");
-                return;
-            }
-            RefreshTask task;
-            try {
-                task = RefreshTask.fromBytes(raw);
-            } catch (MalformedTaskException e) {
-                deadLetter(stream, message, null, "unreadable task: " + e.getMessage());
-                return;
-            }
-            if (task.isExpired(context.clock().instant())) {
-                ack(stream, id);
-                dropped(task, "task expired: created " + task.createdAt() + " with expiration " + task.options().expiration());
-                return;
-            }
-            TaskResult result;
-            try {
-                result = context.handler().handle(task);
-            } catch (RuntimeException | Error e) {
-                log.error("Refresh task {} from {} threw past its handler", task, stream, e);
-                result = TaskResult.failed("the handler threw " + e, e);
-            }
-            switch (result.outcome()) {
-                case DONE -> ack(stream, id);
-                case EXPIRED -> {
-                    ack(stream, id);
-                    dropped(task, result.reason());
-                }
-                case UNKNOWN_JOB, REJECTED -> deadLetter(stream, message, task, result.reason());
-                case FAILED -> {
-                    if (delivery >= queue.maxDeliveries()) {
-                        deadLetter(stream, message, task, "failed on each of " + delivery + " deliveries; last: " + result.reason());
+            return Math.max(1, Integer.parseInt(new String(raw, StandardCharsets.US_ASCII).trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** Runs an entry in the pool; the caller holds one permit for it, released when it is settled. */
+    private void dispatch(StreamState state, StreamMessage<byte[], byte[]> message, int attempt, boolean claimedFromDead) {
+        String id = message.getId();
+        state.inFlight.add(id);
+        try {
+            pool.execute(() -> {
+                try {
+                    Delivery delivery = new Delivery(state, message, attempt);
+                    int maxAttempts = context.worker().retryPolicy().maxAttempts();
+                    if (claimedFromDead && attempt > maxAttempts) {
+                        delivery.deadLetter("delivered " + attempt + " times without an outcome (its workers "
+                                + "stopped while running it)");
                     } else {
-                        log.warn("Refresh task {} from {} failed (delivery {} of {}); it is tried again once idle for {}: {}",
-                                task, stream, delivery, queue.maxDeliveries(), queue.claimIdle(), result.reason());
+                        context.worker().process(delivery);
                     }
+                    if (state.passActive) {
+                        state.settledDuringPass.add(id);
+                    }
+                } catch (RuntimeException e) {
+                    // the outcome was not recorded (the connection dropped): the entry stays pending and
+                    // this worker's reader runs it again as soon as it reads from Redis
+                    failed("settle entry " + id + " of " + state.stream, e);
+                    state.settleFailed.set(true);
+                    state.pendingFirst.set(true);
+                } finally {
+                    state.inFlight.remove(id);
+                    permits.release();
                 }
-            }
-        } catch (RuntimeException e) {
-            failed("acknowledge entry " + id + " of " + stream, e);
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping: the entry stays pending and is claimed by another worker
+            state.inFlight.remove(id);
+            permits.release();
         }
     }
 
     // ------------------------------------------------------------------ claiming
 
     /**
-     * Claims entries of {@code stream} idle for at least the claim idle time from whichever consumer
-     * holds them (a dead one, or this one after a failed refresh) and runs them, or dead-letters them
-     * once delivered {@code maxDeliveries} times. Called by the stream's reader while it holds one
-     * permit, which this call takes over (the first claimed entry uses it); further entries need free
-     * permits.
-     *
-     * @return whether the held permit was used (else the caller still holds it)
+     * Claims entries of the stream idle for at least the claim idle time from whichever consumer holds
+     * them (a dead one, or this one if an entry was left behind) and runs them; entries from another
+     * consumer count as a new attempt.
      */
-    private boolean claim(String stream) {
-        byte[] key = RedisRefreshQueue.bytes(stream);
-        boolean heldUsed = false;
-        try {
-            RedisClusterCommands<byte[], byte[]> commands = connector.commands();
-            List<PendingMessage> idle = commands.xpending(key, new XPendingArgs<byte[]>().group(group)
-                    .idle(queue.claimIdle()).range(Range.create("-", "+")).limit(Limit.from(100)));
-            for (PendingMessage pending : idle) {
-                if (stopping.getCount() == 0) {
-                    break;
-                }
-                if (inFlight.contains(stream + " " + pending.getId())) {
-                    continue;
-                }
-                if (heldUsed && !permits.tryAcquire()) {
-                    break;
-                }
-                List<StreamMessage<byte[], byte[]>> claimed = commands.xclaim(key, consumer,
-                        new XClaimArgs().minIdleTime(queue.claimIdle()), pending.getId());
-                if (claimed.isEmpty()) {
-                    if (heldUsed) {
-                        permits.release();
-                    }
-                    if (commands.xrange(key, Range.create(pending.getId(), pending.getId())).isEmpty()) {
-                        commands.xack(key, group, pending.getId()); // trimmed away: nothing left to run
-                    }
-                    continue;
-                }
-                heldUsed = true;
-                StreamMessage<byte[], byte[]> message = claimed.get(0);
-                long delivered = pending.getRedeliveryCount();
-                if (delivered >= queue.maxDeliveries()) {
-                    run(stream, message, () -> deadLetter(stream, message, null, "not acknowledged after " + delivered
-                            + " deliveries (last consumer " + pending.getConsumer() + " died or failed it)"));
-                } else {
-                    log.info("Claimed refresh task {} of {} from consumer {} (idle {} ms, delivery {})", message.getId(),
-                            stream, pending.getConsumer(), pending.getMsSinceLastDelivery(), delivered + 1);
-                    run(stream, message, () -> process(stream, message, delivered + 1));
-                }
+    private void claim(StreamState state, RedisClusterCommands<byte[], byte[]> commands) throws InterruptedException {
+        List<PendingMessage> idle = commands.xpending(state.key, new XPendingArgs<byte[]>().group(group)
+                .idle(queue.claimIdle()).range(Range.create("-", "+")).limit(Limit.from(100)));
+        for (PendingMessage pending : idle) {
+            if (stopping.getCount() == 0) {
+                return;
             }
-        } catch (RuntimeException e) {
-            if (String.valueOf(e.getMessage()).startsWith("NOGROUP")) {
-                queue.groupLost(stream);
-            } else {
-                failed("claim idle entries of " + stream, e);
+            String id = pending.getId();
+            if (state.inFlight.contains(id)) {
+                continue;
             }
-        }
-        return heldUsed;
-    }
-
-    // ------------------------------------------------------------------ outcomes
-
-    private void ack(String stream, String id) {
-        connector.commands().xack(RedisRefreshQueue.bytes(stream), group, id);
-    }
-
-    private void deadLetter(String stream, StreamMessage<byte[], byte[]> message, RefreshTask task, String reason) {
-        String dead = stream + RedisRefreshQueue.DEAD_SUFFIX;
-        Map<byte[], byte[]> body = new LinkedHashMap<>();
-        byte[] raw = field(message.getBody(), RedisRefreshQueue.TASK_FIELD);
-        body.put(RedisRefreshQueue.bytes(RedisRefreshQueue.TASK_FIELD), raw != null ? raw : new byte[0]);
-        body.put(RedisRefreshQueue.bytes(RedisRefreshQueue.REASON_FIELD), RedisRefreshQueue.bytes(reason));
-        body.put(RedisRefreshQueue.bytes("stream"), RedisRefreshQueue.bytes(stream));
-        body.put(RedisRefreshQueue.bytes("id"), RedisRefreshQueue.bytes(message.getId()));
-        body.put(RedisRefreshQueue.bytes("consumer"), RedisRefreshQueue.bytes(queue.consumerName()));
-        RedisClusterCommands<byte[], byte[]> commands = connector.commands();
-        commands.xadd(RedisRefreshQueue.bytes(dead), new XAddArgs().maxlen(queue.maxLength()).approximateTrimming(), body);
-        commands.xack(RedisRefreshQueue.bytes(stream), group, message.getId());
-        log.error("Moved refresh task {} of {} to {}: {}", task != null ? task : message.getId(), stream, dead, reason);
-        if (task != null) {
-            dropped(task, "dead-lettered to " + dead + ": " + reason);
-        } else {
-            String job = text(field(message.getBody(), "job"));
-            String k = text(field(message.getBody(), "key"));
-            context.listener().onTaskDropped(job != null ? job : "?", k != null ? k : "?", "dead-lettered to " + dead + ": " + reason);
+            if (!permits.tryAcquire(queue.blockTime().toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            List<StreamMessage<byte[], byte[]>> claimed = commands.xclaim(state.key, consumer,
+                    XClaimArgs.Builder.minIdleTime(queue.claimIdle()), id);
+            if (claimed.isEmpty() || claimed.get(0).getBody() == null || claimed.get(0).getBody().isEmpty()) {
+                permits.release();
+                if (commands.xrange(state.key, Range.create(id, id)).isEmpty()) {
+                    commands.xack(state.key, group, id); // deleted or trimmed away: nothing left to run
+                }
+                continue;
+            }
+            StreamMessage<byte[], byte[]> message = claimed.get(0);
+            boolean fromAnother = !queue.consumerName().equals(pending.getConsumer());
+            int attempt = attemptOf(message) + (fromAnother ? (int) Math.min(1000, pending.getRedeliveryCount()) : 0);
+            log.info("Claimed refresh task {} of {} from consumer {} (idle {} ms); attempt {}", id, state.stream,
+                    pending.getConsumer(), pending.getMsSinceLastDelivery(), attempt);
+            dispatch(state, message, attempt, fromAnother);
         }
     }
 
-    private void dropped(RefreshTask task, String reason) {
-        log.debug("Dropped refresh task {}: {}", task, reason);
-        context.listener().onTaskDropped(task.jobName(), task.key(), reason);
+    // ------------------------------------------------------------------ delayed retries
+
+    /** Moves due retries of every consumed stream into the stream. Runs on the runtime's scheduler. */
+    private void moveDueRetries() {
+        if (stopping.getCount() == 0) {
+            return;
+        }
+        for (StreamState state : streams.values()) {
+            byte[][] keys = {state.key, RedisRefreshQueue.bytes(state.stream + RedisRefreshQueue.DELAYED_SUFFIX)};
+            try {
+                Long moved = connector.call(r -> RedisConnector.eval(r, MOVE_DUE, ScriptOutputType.INTEGER, keys,
+                        ascii(context.clock().millis()), ascii(DELAYED_BATCH), ascii(queue.maxLength())));
+                if (moveFailing.get() && moveFailing.compareAndSet(true, false)) {
+                    log.info("Redis refresh worker {} moves due retries of {} again", queue.consumerName(), state.stream);
+                }
+                if (moved != null && moved > 0) {
+                    log.debug("Moved {} due retries into {}", moved, state.stream);
+                }
+            } catch (RuntimeException e) {
+                if (moveFailing.compareAndSet(false, true)) {
+                    log.warn("Redis refresh worker {} cannot move due retries into {} (tried again every {} ms): {}",
+                            queue.consumerName(), state.stream, DELAYED_POLL_INTERVAL.toMillis(), e.toString());
+                }
+            }
+        }
     }
+
+    // ------------------------------------------------------------------ one delivery
+
+    /** One entry handed to the worker engine. */
+    private final class Delivery implements TaskDelivery {
+        private final StreamState state;
+        private final StreamMessage<byte[], byte[]> message;
+        private final int attempt;
+        private final byte[] raw;
+
+        Delivery(StreamState state, StreamMessage<byte[], byte[]> message, int attempt) {
+            this.state = state;
+            this.message = message;
+            this.attempt = attempt;
+            this.raw = field(message.getBody(), RedisRefreshQueue.TASK_FIELD);
+        }
+
+        @Override
+        public RefreshTask task() {
+            if (raw == null) {
+                throw new MalformedTaskException("entry " + message.getId() + " of " + state.stream
+                        + " has no \"task\" field: it was not written by Cacheback", null);
+            }
+            return RefreshTask.fromBytes(raw);
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public void acknowledge() {
+            byte[][] keys = {state.key};
+            connector.call(r -> RedisConnector.eval(r, ACK, ScriptOutputType.INTEGER, keys, group, id()));
+        }
+
+        @Override
+        public void retryAfter(Duration delay) {
+            long due = context.clock().millis() + Math.max(0, delay.toMillis());
+            byte[] head = (message.getId() + "\n" + (attempt + 1) + "\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] member = Arrays.copyOf(head, head.length + raw.length);
+            System.arraycopy(raw, 0, member, head.length, raw.length);
+            byte[][] keys = {state.key, RedisRefreshQueue.bytes(state.stream + RedisRefreshQueue.DELAYED_SUFFIX)};
+            connector.call(r -> RedisConnector.eval(r, RETRY, ScriptOutputType.INTEGER, keys, group, id(),
+                    ascii(due), member));
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            byte[][] keys = {state.key, RedisRefreshQueue.bytes(state.stream + RedisRefreshQueue.DEAD_SUFFIX)};
+            connector.call(r -> RedisConnector.eval(r, DEAD, ScriptOutputType.INTEGER, keys, group, id(),
+                    raw != null ? raw : new byte[0], RedisRefreshQueue.bytes(reason), ascii(attempt),
+                    ascii(queue.maxLength()), RedisRefreshQueue.bytes(queue.consumerName())));
+            log.error("Moved refresh entry {} of {} to {}: {}", message.getId(), state.stream,
+                    state.stream + RedisRefreshQueue.DEAD_SUFFIX, reason.replace('\n', ' ').replace('\r', ' '));
+        }
+
+        /** A third of the claim idle time: the entry's idle time never reaches it while the task runs. */
+        @Override
+        public Duration heartbeatInterval() {
+            return Duration.ofMillis(Math.max(10, queue.claimIdle().toMillis() / 3));
+        }
+
+        @Override
+        public void heartbeat() {
+            byte[][] keys = {state.key};
+            connector.call(r -> RedisConnector.eval(r, HEARTBEAT, ScriptOutputType.INTEGER, keys, group,
+                    RedisRefreshQueue.bytes(queue.consumerName()), id()));
+        }
+
+        private byte[] id() {
+            return message.getId().getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
 
     private void failed(String what, RuntimeException e) {
         if (failing.compareAndSet(false, true)) {
-            log.error("Redis refresh worker {} cannot {} on {}; retrying every second, logged again when it recovers: {}",
-                    queue.consumerName(), what, connector.description(), e.toString(), e);
+            log.error("Redis refresh worker {} cannot {} on {}; trying again (logged again when it recovers): {}",
+                    queue.consumerName(), what, connector.description(), e.toString());
         } else {
             log.debug("Redis refresh worker cannot {}: {}", what, e.toString());
         }
@@ -347,7 +529,14 @@ final class StreamWorker {
         }
     }
 
+    private static byte[] ascii(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+    }
+
     static byte[] field(Map<byte[], byte[]> body, String name) {
+        if (body == null) {
+            return null;
+        }
         byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
         for (Map.Entry<byte[], byte[]> e : body.entrySet()) {
             if (Arrays.equals(e.getKey(), wanted)) {
@@ -355,10 +544,6 @@ final class StreamWorker {
             }
         }
         return null;
-    }
-
-    private static String text(byte[] bytes) {
-        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static RedisConnector.Link closeQuietly(RedisConnector.Link link) {
@@ -377,11 +562,11 @@ final class StreamWorker {
     /**
      * Stops reading (readers finish their current blocking read, at most the block time), lets the
      * tasks taken so far finish within {@code timeout}, then interrupts what still runs: those tasks
-     * stay unacknowledged and another worker claims them.
+     * stay pending and another worker claims them.
      */
     void stop(Duration timeout) {
         stopping.countDown();
-        claimer.shutdownNow();
+        periodic.forEach(f -> f.cancel(false));
         long readerWait = queue.blockTime().plus(queue.commandTimeout()).toMillis() + 1000;
         for (Thread reader : readers) {
             try {
@@ -398,10 +583,9 @@ final class StreamWorker {
             if (!pool.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 List<Runnable> notStarted = pool.shutdownNow();
                 log.warn("Redis refresh worker {} stopped with refreshes still running after {}; {} not started. "
-                        + "They stay unacknowledged and another worker claims them after {}", queue.consumerName(),
+                        + "They stay pending and another worker claims them after {}", queue.consumerName(),
                         timeout, notStarted.size(), queue.claimIdle());
             }
-            claimer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             pool.shutdownNow();

@@ -52,7 +52,7 @@ class ReadmeExampleTest {
         Cacheback cacheback = Cacheback.builder()
                 .cache("default", RedisCacheBackend.builder(uri).keyPrefix(RUN + ":shop:").build())
                 .queue(RedisRefreshQueue.builder(uri).streamPrefix(RUN + ":queue:")
-                        .worker(4).queues("default", "prices").build())   // omit worker(…) to only produce
+                        .worker().concurrency(4).queues("cacheback", "prices").build())   // omit worker() to only produce
                 .build();
         Double price = new PriceJob(cacheback).get("sku-42");
         // --- end

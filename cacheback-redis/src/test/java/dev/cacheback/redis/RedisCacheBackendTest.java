@@ -14,10 +14,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** What the Redis backend adds to the contract: how it lays keys out in Redis, its builder, foreign data. */
 class RedisCacheBackendTest {
@@ -107,6 +109,38 @@ class RedisCacheBackendTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("keyPrefix");
         assertThatThrownBy(() -> RedisCacheBackend.builder("redis://x").commandTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void scriptsRunAgainAfterTheServerForgetsThem() {
+        try (RedisServerProcess server = RedisServerProcess.start();
+             Cacheback runtime = Cacheback.builder().cache("default", RedisCacheBackend.builder(server.uri()).build()).build()) {
+            dev.cacheback.spi.CacheBackend backend = runtime.cache("default");
+            String token = backend.tryLease("k", Duration.ofSeconds(30));
+            assertThat(backend.extendLease("k", token, Duration.ofSeconds(60))).isTrue();
+            assertThat(server.cli("script", "flush").trim()).isEqualTo("OK"); // as after a restart or failover
+            assertThat(server.cli("script", "exists", RedisCacheBackend.RELEASE.sha()).trim()).isEqualTo("0");
+            assertThat(backend.releaseLease("k", "someone-else")).isFalse();
+            assertThat(backend.releaseLease("k", token)).isTrue();
+            assertThat(server.cli("script", "exists", RedisCacheBackend.RELEASE.sha()).trim()).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void malformedUrisNeverPutThePasswordInTheMessage() {
+        List<String> malformed = List.of("redis://user:secret@", "redis://:secret@host:port", "redis:/user:secret@host",
+                "http://user:secret@host", "redis://user:secret@host:6379/notadb", "redis://user:secret@[::1",
+                "redis://us@er:secret@", " redis://:secret@host");
+        for (String uri : malformed) {
+            for (java.util.function.Function<String, Object> builder : List.<java.util.function.Function<String, Object>>of(
+                    RedisCacheBackend::builder, RedisRefreshQueue::builder)) {
+                Throwable thrown = catchThrowable(() -> builder.apply(uri));
+                assertThat(thrown).as(uri).isInstanceOf(IllegalArgumentException.class);
+                for (Throwable t = thrown; t != null; t = t.getCause()) {
+                    assertThat(String.valueOf(t.getMessage())).as(uri).doesNotContain("secret");
+                }
+            }
+        }
     }
 
     @Test

@@ -135,4 +135,26 @@ class RedisClusterContractTest extends CacheBackendContract {
             assertThat(heard.count("backend.error")).isZero();
         }
     }
+
+    @Test
+    void aFailedRefreshIsRetriedThroughTheDelayedSetOnTheCluster() {
+        RedisRefreshQueue queue = RedisRefreshQueue.builder(nodes.get(0).uri()).cluster().streamPrefix(KEY_PREFIX + "retry:")
+                .worker().blockTime(Duration.ofMillis(200)).build();
+        try (Cacheback runtime = Cacheback.builder().cache("default", clusterBackend()).queue(queue)
+                .retryPolicy(dev.cacheback.RetryPolicy.builder().initialBackoff(Duration.ofMillis(50)).jitter(0).build())
+                .build()) {
+            CountingJob job = new CountingJob(runtime, JobSettings.builder().name(prefix + ".cluster-retry").build());
+            job.failNext(2);
+            job.asyncRefresh("r");
+            await().atMost(Duration.ofSeconds(20)).until(() -> job.rawGet("r").isPresent());
+            assertThat(job.rawGet("r").orElseThrow().data()).isEqualTo("r#3");
+            // the stream, its delayed set and its dead-letter stream share one slot (the script's keys)
+            String stream = queue.streamKey("cacheback");
+            assertThat(SlotHash.getSlot(queue.delayedSetKey("cacheback"))).isEqualTo(SlotHash.getSlot(stream))
+                    .isEqualTo(SlotHash.getSlot(queue.deadLetterStreamKey("cacheback")));
+            await().atMost(Duration.ofSeconds(5)).until(() ->
+                    raw.sync().xpending(stream.getBytes(StandardCharsets.UTF_8), "cacheback".getBytes(StandardCharsets.UTF_8))
+                            .getCount() == 0);
+        }
+    }
 }

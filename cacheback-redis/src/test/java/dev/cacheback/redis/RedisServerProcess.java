@@ -31,14 +31,16 @@ final class RedisServerProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "redis-server-reaper"));
     }
 
-    private final Process process;
+    private volatile Process process;
     private final int port;
     private final Path dir;
+    private final List<String> command;
 
-    private RedisServerProcess(Process process, int port, Path dir) {
+    private RedisServerProcess(Process process, int port, Path dir, List<String> command) {
         this.process = process;
         this.port = port;
         this.dir = dir;
+        this.command = command;
     }
 
     /** Skips (or fails, in CI) when {@code redis-server} / {@code redis-cli} are not installed. */
@@ -70,23 +72,51 @@ final class RedisServerProcess implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port),
                     "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"));
             command.addAll(List.of(extraArgs));
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile()).start();
-            RUNNING.add(process);
-            RedisServerProcess server = new RedisServerProcess(process, port, dir);
-            try {
-                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> !process.isAlive() || "PONG".equals(server.cli("ping").trim()));
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("redis-server on port " + port + " exited: " + server.log());
-                }
-            } catch (RuntimeException e) {
-                server.close();
-                throw e;
-            }
+            RedisServerProcess server = new RedisServerProcess(null, port, dir, List.copyOf(command));
+            server.launch();
             return server;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start redis-server", e);
+        }
+    }
+
+    /** Starts the process (again) with the same command, port and directory, and waits until it answers. */
+    private void launch() throws IOException {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
+        RUNNING.add(p);
+        process = p;
+        try {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !p.isAlive() || "PONG".equals(cli("ping").trim()));
+            if (!p.isAlive()) {
+                throw new IllegalStateException("redis-server on port " + port + " exited: " + log());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Kills the server at once (SIGKILL), keeping its directory (and append-only file) for {@link #restart()}. */
+    void kill() {
+        Process p = process;
+        resume();
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RUNNING.remove(p);
+    }
+
+    /** Starts the killed server again on the same port and directory, and waits until it answers. */
+    void restart() {
+        try {
+            launch();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot restart redis-server", e);
         }
     }
 
@@ -126,6 +156,11 @@ final class RedisServerProcess implements AutoCloseable {
         run(List.of("kill", "-STOP", String.valueOf(process.pid())));
     }
 
+    /** The server's process id (changes with {@link #restart()}). */
+    long pid() {
+        return process.pid();
+    }
+
     /** Lets a frozen server go on (SIGCONT). */
     void resume() {
         run(List.of("kill", "-CONT", String.valueOf(process.pid())));
@@ -142,6 +177,10 @@ final class RedisServerProcess implements AutoCloseable {
     /** Kills the server (SIGKILL, after SIGCONT in case it is frozen) and waits for it to end. */
     @Override
     public void close() {
+        Process process = this.process;
+        if (process == null) {
+            return;
+        }
         if (process.isAlive()) {
             resume();
             process.destroyForcibly();
