@@ -69,8 +69,9 @@ class RabbitPublishingFaultsTest {
         RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uriOnPort(proxy.port())).defaultQueue(q)
                 .publishTimeout(publishTimeout).probeInterval(Duration.ofMillis(250)).build();
         RecordingListener listener = new RecordingListener();
+        TimedQueue timed = new TimedQueue(queue);
         Cacheback cacheback = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).listener(listener)
-                .queue(queue).build());
+                .queue(timed).build());
         // entries go stale 100 ms after a refresh and are marked for 200 ms: most reads below are stale reads
         CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("frozen.job")
                 .lifetime(Duration.ofMillis(100)).refreshTimeout(Duration.ofMillis(200)).build());
@@ -106,18 +107,23 @@ class RabbitPublishingFaultsTest {
             thread.start();
             threads.add(thread);
         }
+        long frozenAt = System.nanoTime();
         Thread.sleep(5_000);
         running.set(false);
         for (Thread thread : threads) {
             thread.join();
         }
+        long frozenNanos = System.nanoTime() - frozenAt;
         Publisher.Counts frozen = queue.publishCounts();
-        System.out.printf("frozen broker, 8 threads, 5 s: %d calls, %d caller exceptions, longest call %.1f ms, "
+        System.out.printf("frozen broker, 8 threads, %.1f s: %d calls (mean %.2f ms per call and thread), %d caller "
+                        + "exceptions, longest call %.1f ms, enqueue p50 %.0f µs p99 %.0f µs longest %.2f ms (%d enqueue calls, %d refused at once), "
                         + "stale reads %d, enqueued %d, refreshed synchronously %d, timed out %d, failing fast: %s%n",
-                calls.get(), failures.get(), longestNanos.get() / 1e6, listener.count("stale.async") + listener.count("stale.sync"),
-                listener.count("enqueued"),
+                frozenNanos / 1e9, calls.get(), 8 * frozenNanos / 1e6 / calls.get(), failures.get(), longestNanos.get() / 1e6,
+                timed.percentileMicros(50), timed.percentileMicros(99), timed.longestNanos.get() / 1e6, timed.calls.get(), timed.refused.get(),
+                listener.count("stale.async") + listener.count("stale.sync"), listener.count("enqueued"),
                 listener.count("fallback"), frozen.timedOut(), queue.isFailingFast());
         assertThat(failures.get()).isZero();
+        assertThat(timed.longestNanos.get()).as("longest enqueue, ns").isLessThan(2 * publishTimeout.toNanos());
         assertThat(longestNanos.get()).as("longest call, ns").isLessThan(2 * publishTimeout.toNanos());
         assertThat(queue.isFailingFast()).isTrue();
         assertThat(frozen.timedOut()).isPositive();
@@ -134,7 +140,69 @@ class RabbitPublishingFaultsTest {
         long confirmedBefore = queue.publishCounts().confirmed();
         await().atMost(Duration.ofSeconds(10)).until(() -> queue.publishCounts().confirmed() > confirmedBefore
                 || queue.publishCounts().inFlight() == 0);
-        System.out.printf("after restore: %s%n", queue.publishCounts());
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.publishCounts().inFlight() == 0);
+        System.out.printf("after restore: %s; %d tasks in the queue (those that timed out were held by the frozen "
+                + "connection and arrived after all)%n", queue.publishCounts(), broker.messageCount(q));
+    }
+
+    /** A queue that times every enqueue of the queue it wraps. */
+    static final class TimedQueue implements dev.cacheback.spi.RefreshQueue {
+        final dev.cacheback.spi.RefreshQueue delegate;
+        final AtomicLong longestNanos = new AtomicLong();
+        final AtomicLong calls = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        private final java.util.concurrent.ConcurrentLinkedQueue<Long> samples = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        TimedQueue(dev.cacheback.spi.RefreshQueue delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void open(dev.cacheback.spi.QueueContext context) {
+            delegate.open(context);
+        }
+
+        @Override
+        public boolean enqueue(RefreshTask task) {
+            long start = System.nanoTime();
+            try {
+                return delegate.enqueue(task);
+            } catch (RefreshQueueException e) {
+                refused.incrementAndGet();
+                throw e;
+            } finally {
+                long took = System.nanoTime() - start;
+                calls.incrementAndGet();
+                samples.add(took);
+                longestNanos.accumulateAndGet(took, Math::max);
+            }
+        }
+
+        /** The {@code p}-th percentile (0 to 100) of the enqueue times so far, in microseconds. */
+        double percentileMicros(double p) {
+            long[] all = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+            return all.length == 0 ? 0 : all[(int) Math.min(all.length - 1, Math.floor(p / 100 * all.length))] / 1000.0;
+        }
+
+        @Override
+        public void validate(TaskOptions options) {
+            delegate.validate(options);
+        }
+
+        @Override
+        public void startWorker() {
+            delegate.startWorker();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
     }
 
     @Test
@@ -188,9 +256,10 @@ class RabbitPublishingFaultsTest {
     void measureAStaleReadAgainstAHit() throws Exception {
         String q = broker.newQueue("cost");
         RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).maxUnconfirmed(100_000).build();
-        double[] rabbit = measure(queue);
+        TimedQueue timedRabbit = new TimedQueue(queue);
+        double[] rabbit = measure(timedRabbit, queue);
         assertThat(queue.publishCounts().confirmed()).isEqualTo(3L * COST_READS);
-        double[] nothing = measure(new dev.cacheback.spi.RefreshQueue() {
+        TimedQueue timedNothing = new TimedQueue(new dev.cacheback.spi.RefreshQueue() {
             @Override
             public void open(dev.cacheback.spi.QueueContext context) {
             }
@@ -209,16 +278,19 @@ class RabbitPublishingFaultsTest {
             public void close() {
             }
         });
+        double[] nothing = measure(timedNothing, null);
         System.out.printf("cost of a read, %d reads each, third round: hit %.1f µs; stale read on RabbitMQ %.1f µs (%.1f× "
-                        + "the hit); stale read on a queue that does nothing %.1f µs (hit there %.1f µs); %s%n", COST_READS,
-                rabbit[0] / 1000, rabbit[1] / 1000, rabbit[1] / rabbit[0], nothing[1] / 1000, nothing[0] / 1000,
-                queue.publishCounts());
+                        + "the hit; its enqueue p50 %.1f µs, p99 %.1f µs); stale read on a queue that only encodes the task "
+                        + "%.1f µs (hit there %.1f µs; enqueue p50 %.1f µs, p99 %.1f µs); %s%n", COST_READS,
+                rabbit[0] / 1000, rabbit[1] / 1000, rabbit[1] / rabbit[0], timedRabbit.percentileMicros(50),
+                timedRabbit.percentileMicros(99), nothing[1] / 1000, nothing[0] / 1000, timedNothing.percentileMicros(50),
+                timedNothing.percentileMicros(99), queue.publishCounts());
     }
 
     private static final int COST_READS = 5_000;
 
     /** {hit, stale read} in nanoseconds, the third of three rounds. */
-    private double[] measure(dev.cacheback.spi.RefreshQueue queue) {
+    private double[] measure(dev.cacheback.spi.RefreshQueue queue, RabbitRefreshQueue rabbit) {
         TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
         RecordingListener listener = new RecordingListener();
         Cacheback cacheback = closing(Cacheback.builder().clock(clock).cache("default", CacheBackend.inMemory(40_000, false))
@@ -242,7 +314,7 @@ class RabbitPublishingFaultsTest {
                 job.get(prefix + i);
             }
             result[1] = (System.nanoTime() - start) / (double) COST_READS;
-            if (queue instanceof RabbitRefreshQueue rabbit) {
+            if (rabbit != null) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> rabbit.publishCounts().inFlight() == 0);
             }
         }

@@ -57,6 +57,18 @@ class RabbitRefreshQueueTest {
         }
 
         @Test
+        void aUriEndingInABareSlashNamesTheEmptyVirtualHostAndIsRefusedWithTheFix() {
+            assertThatThrownBy(() -> RabbitRefreshQueue.builder("amqp://user:s3cret@mq:5672/").build())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty virtual host")
+                    .hasMessageContaining("amqp://user@mq:5672)").hasMessageContaining("%2F")
+                    .hasMessageNotContaining("s3cret");
+            assertThat(RabbitRefreshQueue.builder("amqp://user:s3cret@mq:5672/%2F").build().describe())
+                    .isEqualTo("rabbitmq amqp://mq:5672/ (queue cacheback)");
+            assertThat(RabbitRefreshQueue.builder("amqp://user:s3cret@mq:5672").build().describe())
+                    .isEqualTo("rabbitmq amqp://mq:5672/ (queue cacheback)");
+        }
+
+        @Test
         void optionsSetTwiceAndWorkerOptionsWithoutConsumingAreErrors() {
             assertThatThrownBy(() -> RabbitRefreshQueue.builder("amqp://mq").publishTimeout(Duration.ofSeconds(1))
                     .publishTimeout(Duration.ofSeconds(2))).isInstanceOf(IllegalStateException.class)
