@@ -10,6 +10,7 @@ import dev.cacheback.spi.RefreshTask;
 import dev.cacheback.RetryPolicy;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.RecordingListener;
+import dev.cacheback.test.TcpProxy;
 import dev.cacheback.test.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -177,6 +178,39 @@ class RabbitWorkerTest {
         job.openGate();
         await().atMost(Duration.ofSeconds(25)).until(() -> job.done.size() == 3);
         assertThat(job.maxConcurrentFetches()).isEqualTo(3);
+    }
+
+    @Test
+    void aTaskWhoseWorkerLostItsConnectionIsDeliveredAgainAsTheSameAttempt() throws Exception {
+        String q = broker.newQueue("redelivered");
+        broker.alsoDeleteQueue(Topology.retryQueue(q, 20));
+        TcpProxy proxy = closing(new TcpProxy(Broker.host(), Broker.port()));
+        RabbitRefreshQueue lostQueue = RabbitRefreshQueue.builder(Broker.uriOnPort(proxy.port())).defaultQueue(q).consume(q)
+                .shutdownTimeout(Duration.ofSeconds(2)).deferWorkerStart().build();
+        Cacheback lost = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).queue(lostQueue).build());
+        RecordingJob held = new RecordingJob(lost, "redelivered.job");
+        held.closeGate();
+        lost.startWorkers();
+        lostQueue.enqueue(task("redelivered.job", "redelivered.job:r", "\"r\"", TaskOptions.none(), Instant.now()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> held.fetchesInFlight() == 1);
+
+        RabbitRefreshQueue otherQueue = RabbitRefreshQueue.builder(Broker.uri()).consume(q).deferWorkerStart().build();
+        Cacheback other = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).queue(otherQueue)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(20)).jitter(0).build())
+                .build());
+        RecordingJob failing = new RecordingJob(other, "redelivered.job");
+        failing.failWith(new IllegalStateException("still failing"));
+        other.startWorkers();
+        assertThat(failing.fetches()).as("the task is held by the first worker").isZero();
+
+        proxy.cut(); // the first worker's connection drops while it runs the task: the broker delivers it again
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.messageCount(Topology.deadQueue(q)) == 1);
+        GetResponse dead = broker.get(Topology.deadQueue(q));
+        assertThat(dead.getProps().getHeaders().get(Topology.REASON).toString()).startsWith("failed 2 times");
+        assertThat(((Number) dead.getProps().getHeaders().get(Topology.ATTEMPTS)).intValue())
+                .as("the redelivery was attempt 1 again, its retry attempt 2").isEqualTo(2);
+        assertThat(failing.fetches()).isEqualTo(2);
+        held.openGate();
     }
 
     @Test
