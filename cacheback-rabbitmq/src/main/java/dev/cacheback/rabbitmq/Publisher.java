@@ -24,24 +24,28 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The publishing side (DESIGN.md F5): a caller's {@link #publish} checks the state, encodes the task and
- * hands it to one publishing thread, and returns: it never touches the socket and never waits for the
- * broker's confirm. The publishing thread owns one connection and one confirm-mode channel: it
+ * hands it to one publishing thread, and returns: it never touches the socket, never waits for the
+ * broker's confirm, and takes no lock (volatile reads, atomic counters, a lock-free queue), so a caller
+ * is never held behind another thread. The publishing thread owns one connection and one confirm-mode channel: it
  * connects (again every reconnect interval after a loss), declares queues, publishes, and tracks each
  * message by its channel sequence number until the broker confirms it ({@link ConfirmListener}).
  *
  * <p>Bounds: at most {@code maxUnconfirmed} tasks are handed off and not yet confirmed; past it, a
- * publish throws at once. A task not confirmed within {@code publishTimeout} (by the runtime's clock),
- * or a publishing thread stuck that long in one publish (a hung socket), opens the
- * {@link ServerBreaker}: publishes then throw at once, except one probe per probe interval, until the
+ * publish throws at once. A task not confirmed within {@code publishTimeout}, or a publishing thread
+ * stuck that long in one publish (a hung socket), opens the {@link ServerBreaker} (whose probe interval
+ * runs on the runtime's clock; the publish timeout itself is real elapsed time, as a socket timeout is,
+ * so that a test clock moved forward or a wall-clock step does not fake a timeout): publishes then throw at once, except one probe per probe interval, until the
  * broker answers again. A nack, a return (unroutable), a timeout, or a connection lost before the
  * confirm is logged (rate-limited) and counted: the task may be lost, its lease then expires after
  * the job's refresh timeout and the next stale read enqueues again.
@@ -84,7 +88,10 @@ final class Publisher implements AutoCloseable {
     private final ServerBreaker breaker;
     private final ConnectionFactory factory;
     private final RateLimitedLog problems;
-    private final LinkedBlockingQueue<Outgoing> handoff = new LinkedBlockingQueue<>();
+    /** Tasks handed off, not yet published: callers add, the publishing thread takes; lock-free. */
+    private final ConcurrentLinkedQueue<Outgoing> handoff = new ConcurrentLinkedQueue<>();
+    /** Whether the publishing thread is parked waiting for tasks (then the next caller unparks it). */
+    private final AtomicBoolean idle = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentSkipListMap<Long, Outgoing> unconfirmed = new ConcurrentSkipListMap<>();
     private final Map<String, String> refusedQueues = new ConcurrentHashMap<>();
@@ -98,6 +105,8 @@ final class Publisher implements AutoCloseable {
     private final AtomicLong lost = new AtomicLong();
     private final Thread thread;
     private volatile Connection connection;
+    /** Whether {@link #connection} is open: set by the publishing thread and the connection's shutdown listener. */
+    private volatile boolean connected;
     private volatile Channel channel;
     private volatile String blockedReason;
     private volatile String lastConnectFailure = "not connected yet";
@@ -133,9 +142,9 @@ final class Publisher implements AutoCloseable {
         checker = context.scheduler().scheduleWithFixedDelay(this::checkTimeouts, every, every, TimeUnit.MILLISECONDS);
     }
 
+    /** Whether the publishing connection is open; a volatile read (the client's own check takes a lock). */
     boolean isConnected() {
-        Connection c = connection;
-        return c != null && c.isOpen();
+        return connected;
     }
 
     ServerBreaker breaker() {
@@ -170,7 +179,7 @@ final class Publisher implements AutoCloseable {
         String refused = refusedQueues.get(queue);
         if (refused != null) {
             Long at = refusedAt.get(queue);
-            if (at != null && context.clock().millis() - at < REFUSED_QUEUE_MILLIS) {
+            if (at != null && System.nanoTime() - at < REFUSED_QUEUE_MILLIS * 1_000_000L) {
                 throw new RefreshQueueException(refused);
             }
             refusedQueues.remove(queue);
@@ -187,21 +196,49 @@ final class Publisher implements AutoCloseable {
         Duration delay = task.options().delay();
         boolean delayed = delay != null && !delay.isZero();
         String target = delayed ? Topology.waitQueue(queue, delay) : queue;
-        long now = context.clock().millis();
-        handoff.add(new Outgoing(queue, target, delayed ? delay : null, properties(task, delayed, now), task.toBytes(),
-                task.key(), now));
+        handoff.add(new Outgoing(queue, target, delayed ? delay : null, properties(task, delayed, context.clock().millis()),
+                task.toBytes(), task.key(), System.nanoTime()));
+        if (idle.get() && idle.compareAndSet(true, false)) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * The next task handed off, or null after about 100 ms without one. While tasks keep coming the
+     * thread naps 1 ms at a time, so that callers need not wake it (a system call each); only after
+     * ~20 ms without a task does it park until a caller unparks it. A task so waits at most ~1 ms
+     * before it is published while tasks flow.
+     */
+    private Outgoing next() {
+        Outgoing next = handoff.poll();
+        if (next != null) {
+            return next;
+        }
+        for (int nap = 0; nap < 20 && !closed; nap++) {
+            LockSupport.parkNanos(this, 1_000_000L);
+            next = handoff.poll();
+            if (next != null) {
+                return next;
+            }
+        }
+        idle.set(true);
+        next = handoff.poll(); // a caller may have added one before seeing the flag
+        if (next == null) {
+            LockSupport.parkNanos(this, 100_000_000L);
+            next = handoff.poll();
+        }
+        idle.set(false);
+        return next;
     }
 
     private void run() {
         while (!closed) {
-            Outgoing next;
-            try {
-                next = handoff.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                if (closed) {
-                    break;
+            Outgoing next = next();
+            if (closed) {
+                if (next != null) {
+                    settleLost(next, "the queue was closed before it was published");
                 }
-                continue;
+                break;
             }
             Connection c = connection;
             if (c != null && !c.isOpen()) {
@@ -226,13 +263,13 @@ final class Publisher implements AutoCloseable {
             settleLost(o, "the connection was lost before it was published");
             return;
         }
-        publishingSince = Math.max(1, context.clock().millis());
+        publishingSince = System.nanoTime() | 1; // never 0, which means idle
         Long seq = null;
         try {
             Channel ch = channel(c);
             declare(ch, o);
             seq = ch.getNextPublishSeqNo();
-            o.sentAt = context.clock().millis();
+            o.sentAt = System.nanoTime();
             unconfirmed.put(seq, o);
             ch.basicPublish("", o.target, true, o.props, o.body);
             published.incrementAndGet();
@@ -300,7 +337,7 @@ final class Publisher implements AutoCloseable {
                             + "\" (declared durable with x-max-priority " + Topology.MAX_PRIORITY + "): " + describe(e)
                             + ". If it exists with other arguments, delete it or name another queue in the job's taskOptions";
                     refusedQueues.put(o.queue, message);
-                    refusedAt.put(o.queue, context.clock().millis());
+                    refusedAt.put(o.queue, System.nanoTime());
                     throw new IOException(message, e);
                 }
                 declared.add(o.queue);
@@ -365,8 +402,8 @@ final class Publisher implements AutoCloseable {
     /** On the runtime's scheduler: times out unconfirmed tasks and a publish stuck on the socket. */
     private void checkTimeouts() {
         try {
-            long now = context.clock().millis();
-            long timeout = config.publishTimeout().toMillis();
+            long now = System.nanoTime();
+            long timeout = config.publishTimeout().toNanos();
             int expired = 0;
             for (Map.Entry<Long, Outgoing> e : unconfirmed.entrySet()) {
                 if (now - e.getValue().sentAt <= timeout) {
@@ -379,15 +416,17 @@ final class Publisher implements AutoCloseable {
             if (expired > 0) {
                 inFlight.addAndGet(-expired);
                 timedOut.addAndGet(expired);
+                long millis = config.publishTimeout().toMillis();
                 problems.warn("RabbitMQ at {} did not confirm {} refresh task(s) within {} ms (publishTimeout); their "
                         + "leases expire after the job's refresh timeout and the next stale read enqueues again",
-                        config.description(), expired, timeout);
-                breaker.failed(new TimeoutException("no publisher confirm within " + timeout + " ms"));
+                        config.description(), expired, millis);
+                breaker.failed(new TimeoutException("no publisher confirm within " + millis + " ms"));
             }
             long since = publishingSince;
             Outgoing waiting = handoff.peek();
             if ((since != 0 && now - since > timeout) || (waiting != null && now - waiting.handedAt > timeout)) {
-                breaker.failed(new TimeoutException("a publish has been blocked for over " + timeout + " ms"));
+                breaker.failed(new TimeoutException("a publish has been blocked for over "
+                        + config.publishTimeout().toMillis() + " ms"));
             }
         } catch (RuntimeException e) {
             log.warn("RabbitMQ publisher's confirm check failed", e);
@@ -416,6 +455,12 @@ final class Publisher implements AutoCloseable {
                 return;
             }
             connection = made;
+            connected = true;
+            made.addShutdownListener(cause -> {
+                if (connection == made) {
+                    connected = false;
+                }
+            });
             breaker.succeeded();
             log.info("Connected to RabbitMQ at {} for publishing refresh tasks", config.description());
         } catch (IOException | TimeoutException | RuntimeException e) {
@@ -430,6 +475,7 @@ final class Publisher implements AutoCloseable {
     private void connectionLost(Connection c) {
         String why = closeReason(c);
         lastConnectFailure = "connection lost: " + why;
+        connected = false;
         connection = null;
         channel = null;
         dropUnconfirmed("the connection closed: " + why);
@@ -488,6 +534,7 @@ final class Publisher implements AutoCloseable {
         }
         long deadline = System.nanoTime() + config.publishTimeout().toNanos();
         while (inFlight.get() > 0 && isConnected() && System.nanoTime() - deadline < 0) {
+            LockSupport.unpark(thread);
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -499,7 +546,7 @@ final class Publisher implements AutoCloseable {
         if (checker != null) {
             checker.cancel(false);
         }
-        thread.interrupt();
+        LockSupport.unpark(thread);
         try {
             thread.join(config.connectTimeout().toMillis() + 1000);
         } catch (InterruptedException e) {
@@ -507,6 +554,7 @@ final class Publisher implements AutoCloseable {
         }
         Connection c = connection;
         connection = null;
+        connected = false;
         if (c != null) {
             if (breaker.isOpen()) {
                 c.abort(1000); // a broker that hangs would hold a polite close for its whole timeout

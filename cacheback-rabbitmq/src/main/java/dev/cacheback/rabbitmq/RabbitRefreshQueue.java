@@ -83,7 +83,9 @@ import java.util.Set;
  * <p>Thread-safe. Owns its connections and threads (daemon threads: a publishing thread, the
  * client's connection threads, and for a worker {@code concurrency} consumer threads and a
  * supervisor); {@link #close()} releases them. Uses the runtime's scheduler for its confirm-timeout
- * check and its clock for every timeout.
+ * check, and the runtime's clock for task timestamps, dead-letter times and the breaker's probe
+ * interval; the waits (publish timeout, reconnect interval, shutdown timeout) are real elapsed time,
+ * as socket timeouts are, so that a test clock moved forward does not fake a timeout.
  */
 public final class RabbitRefreshQueue implements RefreshQueue {
 

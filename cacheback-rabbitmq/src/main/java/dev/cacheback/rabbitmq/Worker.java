@@ -65,7 +65,7 @@ final class Worker {
         this.factory = config.newFactory(Duration.ofSeconds(10), true);
     }
 
-    /** Starts consuming: tries once in the calling thread, then every retry interval in the background. */
+    /** Starts consuming: tries once in the calling thread, then every reconnect interval in the background. */
     synchronized void start() {
         if (started) {
             throw new IllegalStateException("The RabbitMQ worker is already started");
