@@ -95,7 +95,8 @@ public final class RabbitRefreshQueue implements RefreshQueue {
     private final Config config;
     private final boolean deferWorkerStart;
     private QueueContext context;
-    private Publisher publisher;
+    /** Set once opened; read without a lock by {@link #enqueue}. */
+    private volatile Publisher publisher;
     private Worker worker;
     private boolean workerStarted;
     private volatile boolean closed;
@@ -126,8 +127,9 @@ public final class RabbitRefreshQueue implements RefreshQueue {
             throw new IllegalStateException("This RabbitMQ refresh queue is closed");
         }
         this.context = Objects.requireNonNull(context, "context");
-        this.publisher = new Publisher(config, context);
-        publisher.start();
+        Publisher created = new Publisher(config, context);
+        created.start();
+        this.publisher = created;
         if (config.worker()) {
             worker = new Worker(config, context);
             if (!deferWorkerStart) {
@@ -215,13 +217,8 @@ public final class RabbitRefreshQueue implements RefreshQueue {
     @Override
     public boolean enqueue(RefreshTask task) {
         Objects.requireNonNull(task, "task");
-        Publisher p;
-        QueueContext ctx;
-        synchronized (this) {
-            p = publisher;
-            ctx = context;
-        }
-        if (ctx == null) {
+        Publisher p = publisher;
+        if (p == null) {
             throw new IllegalStateException("The RabbitMQ refresh queue is not opened: give it to Cacheback.builder().queue(…)");
         }
         if (closed) {
