@@ -274,10 +274,10 @@ final class Publisher implements AutoCloseable {
             ch.basicPublish("", o.target, true, o.props, o.body);
             published.incrementAndGet();
         } catch (IOException | RuntimeException e) {
-            if (seq != null) {
-                unconfirmed.remove(seq);
+            // settled once: unless the confirm check timed it out meanwhile
+            if (seq == null || unconfirmed.remove(seq) != null) {
+                settleLost(o, describe(e));
             }
-            settleLost(o, describe(e));
         } finally {
             publishingSince = 0;
         }
@@ -291,7 +291,9 @@ final class Publisher implements AutoCloseable {
         if (ch != null) {
             dropUnconfirmed("its channel closed: " + closeReason(ch));
         }
-        declared.clear();
+        synchronized (declared) {
+            declared.clear();
+        }
         Channel created = c.createChannel();
         if (created == null) {
             throw new IOException("the broker has no channel left for this connection (channel_max reached)");
