@@ -13,11 +13,11 @@ record Config(
         List<String> consumeQueues,
         int concurrency,
         int prefetch,
-        int maxAttempts,
-        int publisherChannels,
-        Duration confirmTimeout,
-        Duration connectionTimeout,
-        Duration retryInterval,
+        int maxUnconfirmed,
+        Duration publishTimeout,
+        Duration connectTimeout,
+        Duration reconnectInterval,
+        Duration probeInterval,
         Duration shutdownTimeout) {
 
     boolean worker() {
@@ -27,15 +27,21 @@ record Config(
     /**
      * A fresh connection factory with this configuration's settings: the builder's factory is never
      * shared between the publishing and the consuming connection.
+     *
+     * @param rpcTimeout the bound on every channel RPC (declare, open a channel)
+     * @param recover    whether the client recovers the connection (and its channels, consumers and
+     *                   declarations) by itself, every {@link #reconnectInterval}
      */
-    ConnectionFactory newFactory(Duration rpcTimeout) {
+    ConnectionFactory newFactory(Duration rpcTimeout, boolean recover) {
         ConnectionFactory f = factory.clone();
-        f.setConnectionTimeout(millis(connectionTimeout));
-        f.setHandshakeTimeout(Math.max(millis(connectionTimeout) * 2, 2000));
+        f.setConnectionTimeout(millis(connectTimeout));
+        f.setHandshakeTimeout(millis(connectTimeout));
+        f.setShutdownTimeout(millis(connectTimeout));
         f.setChannelRpcTimeout(millis(rpcTimeout));
-        f.setAutomaticRecoveryEnabled(true);
-        f.setTopologyRecoveryEnabled(true);
-        f.setNetworkRecoveryInterval(retryInterval.toMillis());
+        f.setRequestedHeartbeat(10);
+        f.setAutomaticRecoveryEnabled(recover);
+        f.setTopologyRecoveryEnabled(recover);
+        f.setNetworkRecoveryInterval(reconnectInterval.toMillis());
         return f;
     }
 

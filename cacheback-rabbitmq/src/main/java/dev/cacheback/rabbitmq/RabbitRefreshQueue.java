@@ -32,16 +32,21 @@ import java.util.Set;
  *         .consume("cacheback").concurrency(4).build();
  * }</pre>
  *
- * <h2>Publishing</h2>
- * {@link #enqueue} publishes a persistent message to the task's queue (the {@code queue} task
- * option, else {@link Builder#defaultQueue}) and returns only once the broker confirmed it
- * (publisher confirms, waiting at most {@link Builder#confirmTimeout}). When it cannot (the broker is
- * unreachable, the connection is recovering, the broker blocks publishers, the publish is nacked,
- * returned or not confirmed in time) it throws {@link RefreshQueueException}, and the job refreshes
- * synchronously instead (DESIGN.md S11). Publishing channels come from a small pool, each used by
- * one thread at a time. The connection is made when the runtime opens the queue (or, if that fails,
- * by the first enqueue after each {@linkplain Builder#retryInterval retry interval}) and is then
- * recovered automatically.
+ * <h2>Publishing (DESIGN.md F5)</h2>
+ * {@link #enqueue} never waits for the broker: it checks the queue's state, encodes the task and hands
+ * it to the queue's one publishing thread, which publishes a persistent message to the task's queue
+ * (the {@code queue} task option, else {@link Builder#defaultQueue}) and tracks the broker's publisher
+ * confirm asynchronously. It throws {@link RefreshQueueException} at once, and the job refreshes
+ * synchronously instead (DESIGN.md S11), when the queue is closed, not connected (never connected, or
+ * reconnecting every {@link Builder#reconnectInterval}), blocked by a broker alarm, failing fast after a
+ * timeout (below), or holding {@link Builder#maxUnconfirmed} tasks not yet confirmed. A task that is
+ * taken but then nacked, returned as unroutable, not confirmed within {@link Builder#publishTimeout},
+ * or left unconfirmed by a lost connection is logged (at most one line per 10 s) and counted, and is
+ * not refreshed by this enqueue: the key's lease expires after the job's {@code refreshTimeout} and
+ * the next stale read enqueues again. A confirm timeout, or the publishing thread stuck in one publish
+ * for a publish timeout (a broker that hangs with its connection open), opens a breaker: enqueues fail
+ * fast, one probe per {@link Builder#probeInterval} goes through, and the first confirm closes it. So a
+ * broker that hangs never holds a caller: an enqueue does no I/O in the caller's thread.
  *
  * <h2>Queues</h2>
  * Every work queue is declared durable with {@code x-max-priority} 10, beside a dead-letter queue
@@ -58,32 +63,42 @@ import java.util.Set;
  * </ul>
  * Any other option is refused by {@link #validate} when the job is created.
  *
- * <h2>Working</h2>
+ * <h2>Working (DESIGN.md F3, F6)</h2>
  * With {@link Builder#consume}, the queue consumes the named queues on its own connection, on
  * {@link Builder#concurrency} channels each holding at most {@link Builder#prefetch} unacknowledged
- * tasks. A task is acknowledged after its refresh finished. A failing refresh is retried (put back at
- * the end of the queue with its attempt count in the {@code x-cacheback-attempts} header) until
- * {@link Builder#maxAttempts} deliveries; a delivery the broker marks as redelivered (its worker died
- * holding it) counts as an attempt. Past the bound, and at once for an unknown job, unreadable
- * arguments or bytes that are no task, the task goes to {@code <queue>.dead} with the reason in the
- * {@code x-cacheback-reason} header; the worker carries on. Expired tasks are acknowledged and dropped.
- * {@link #close()} cancels the consumers, lets running tasks finish (up to
- * {@link Builder#shutdownTimeout}) and closes the channels, which returns every task not
- * acknowledged to its queue.
+ * tasks, and hands each delivery to the runtime's {@link dev.cacheback.WorkerEngine}, which decides by
+ * the runtime's {@link dev.cacheback.RetryPolicy}: acknowledge; retry after a backoff (the task waits
+ * in {@code <queue>.retry.<ms>}, whose TTL is the backoff rounded up to keep its three highest bits,
+ * so never shorter and under 25 % longer, then returns to the work queue with its attempt in the
+ * {@code x-cacheback-attempts} header; idle retry queues are deleted by the broker a minute after
+ * their TTL); or dead-letter to {@code <queue>.dead} with the reason in the {@code x-cacheback-reason}
+ * header. A task whose worker died or lost its connection before acknowledging it is delivered again
+ * as the same attempt. A lost connection is recovered (channels, consumers, declarations) every
+ * {@link Builder#reconnectInterval}; tasks that were running then are delivered again, so a task may
+ * run twice, its store fenced by the entry's version. {@link #close()} cancels the consumers, lets
+ * running tasks finish (up to {@link Builder#shutdownTimeout}) and closes the channels, which returns
+ * every task not acknowledged to its queue. RabbitMQ closes a channel holding a delivery longer than
+ * its {@code consumer_timeout} (30 min by default): a refresh must take less.
  *
- * <p>Thread-safe. Owns its connections and threads (daemon threads); {@link #close()} releases them.
+ * <p>Thread-safe. Owns its connections and threads (daemon threads: a publishing thread, the
+ * client's connection threads, and for a worker {@code concurrency} consumer threads and a
+ * supervisor); {@link #close()} releases them. Uses the runtime's scheduler for its confirm-timeout
+ * check, and the runtime's clock for task timestamps, dead-letter times and the breaker's probe
+ * interval; the waits (publish timeout, reconnect interval, shutdown timeout) are real elapsed time,
+ * as socket timeouts are, so that a test clock moved forward does not fake a timeout.
  */
 public final class RabbitRefreshQueue implements RefreshQueue {
 
     private static final Set<TaskOptions.Option> HONOURED = EnumSet.allOf(TaskOptions.Option.class);
-    /** Message TTLs are unsigned 32-bit milliseconds in RabbitMQ. */
-    private static final long MAX_TTL_MILLIS = 0xFFFF_FFFFL;
+    private static final long MAX_TTL_MILLIS = Topology.MAX_TTL_MILLIS;
 
     private final Config config;
     private final boolean deferWorkerStart;
     private QueueContext context;
-    private Publisher publisher;
+    /** Set once opened; read without a lock by {@link #enqueue}. */
+    private volatile Publisher publisher;
     private Worker worker;
+    private boolean workerStarted;
     private volatile boolean closed;
 
     private RabbitRefreshQueue(Config config, boolean deferWorkerStart) {
@@ -112,35 +127,45 @@ public final class RabbitRefreshQueue implements RefreshQueue {
             throw new IllegalStateException("This RabbitMQ refresh queue is closed");
         }
         this.context = Objects.requireNonNull(context, "context");
-        this.publisher = new Publisher(config);
-        publisher.tryConnect();
+        Publisher created = new Publisher(config, context);
+        created.start();
+        this.publisher = created;
         if (config.worker()) {
             worker = new Worker(config, context);
             if (!deferWorkerStart) {
+                workerStarted = true;
                 worker.start();
             }
         }
     }
 
     /**
-     * Starts consuming, for a queue built with {@link Builder#deferWorkerStart()}: call it once the
-     * runtime's jobs are constructed, so that tasks already waiting are not dead-lettered as unknown
-     * jobs. Tries to connect in the calling thread (bounded by the connection timeout), then keeps
-     * trying in the background.
+     * Starts consuming, for a queue built with {@link Builder#deferWorkerStart()} (called by
+     * {@link dev.cacheback.Cacheback#startWorkers()} once the runtime's jobs are constructed, so that
+     * tasks already waiting are not dead-lettered as unknown jobs). Tries to connect in the calling
+     * thread (bounded by the connect timeout), then keeps trying every reconnect interval in the
+     * background. Does nothing when the queue does not consume or already does. Idempotent.
      *
-     * @throws IllegalStateException when the queue is not opened, not a worker, closed, or already started
+     * @throws IllegalStateException when the queue is not opened by a runtime, or closed
      */
+    @Override
     public synchronized void startWorker() {
         if (context == null) {
             throw new IllegalStateException("The RabbitMQ refresh queue is not opened: build the Cacheback runtime first");
         }
-        if (worker == null) {
-            throw new IllegalStateException("This RabbitMQ refresh queue does not consume: build it with consume(…)");
-        }
         if (closed) {
             throw new IllegalStateException("This RabbitMQ refresh queue is closed");
         }
+        if (worker == null || workerStarted) {
+            return;
+        }
+        workerStarted = true;
         worker.start();
+    }
+
+    /** The settings this queue was built with. */
+    Config config() {
+        return config;
     }
 
     /** Waits until the worker consumes on every channel; false after {@code timeout} or when not a worker. */
@@ -161,31 +186,46 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         return p != null && p.isConnected();
     }
 
+    /** What became of the tasks this queue published so far (for tests and diagnostics). */
+    Publisher.Counts publishCounts() {
+        Publisher p;
+        synchronized (this) {
+            p = publisher;
+        }
+        return p == null ? new Publisher.Counts(0, 0, 0, 0, 0, 0, 0) : p.counts();
+    }
+
+    /** Whether enqueues are failing fast after a timeout. */
+    boolean isFailingFast() {
+        Publisher p;
+        synchronized (this) {
+            p = publisher;
+        }
+        return p != null && p.breaker().isOpen();
+    }
+
     /**
-     * Publishes the task and waits for the broker's confirm.
+     * Hands the task to the publishing thread and returns without waiting for the broker: no I/O in
+     * the caller's thread.
      *
      * @return {@code true}: this queue never drops a task on purpose (the key's lease prevents duplicates)
-     * @throws RefreshQueueException when the task was not confirmed: closed, unreachable, recovering,
-     *     blocked, nacked, unroutable, or not confirmed within the confirm timeout
+     * @throws RefreshQueueException at once when the queue cannot take the task: closed, not connected,
+     *     blocked by the broker, failing fast after a publish timeout, or {@code maxUnconfirmed} tasks
+     *     not yet confirmed
      * @throws IllegalStateException when the queue is not opened by a runtime
      */
     @Override
     public boolean enqueue(RefreshTask task) {
         Objects.requireNonNull(task, "task");
-        Publisher p;
-        QueueContext ctx;
-        synchronized (this) {
-            p = publisher;
-            ctx = context;
-        }
-        if (ctx == null) {
+        Publisher p = publisher;
+        if (p == null) {
             throw new IllegalStateException("The RabbitMQ refresh queue is not opened: give it to Cacheback.builder().queue(…)");
         }
         if (closed) {
             throw new RefreshQueueException("The RabbitMQ refresh queue (" + config.description() + ") is closed");
         }
         String queue = task.options().queue() != null ? task.options().queue() : config.defaultQueue();
-        p.publish(queue, task, ctx.clock());
+        p.publish(queue, task);
         return true;
     }
 
@@ -231,7 +271,8 @@ public final class RabbitRefreshQueue implements RefreshQueue {
 
     /**
      * Stops the worker (running tasks finish within the shutdown timeout; tasks not acknowledged
-     * return to the broker), then closes the publishing connection. Later enqueues throw
+     * return to the broker), then the publisher (tasks handed to it are published and confirmed within
+     * the publish timeout), and closes the connections. Later enqueues throw
      * {@link RefreshQueueException}. Idempotent.
      */
     @Override
@@ -260,22 +301,23 @@ public final class RabbitRefreshQueue implements RefreshQueue {
     }
 
     /**
-     * {@code uri} with its password removed, for messages. Never fails: an unparseable URI is not shown.
+     * {@code uri} with its password removed, for messages: everything between {@code ://} and the last
+     * {@code @} is the user information, of which only the user name (up to the first {@code :}) is
+     * kept. Never fails, and never shows a password, however malformed the URI.
      */
     static String redact(String uri) {
-        try {
-            URI u = new URI(uri);
-            String userInfo = u.getRawUserInfo();
-            if (userInfo == null) {
-                return uri;
-            }
-            int colon = userInfo.indexOf(':');
-            String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
-            return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), null, null).toString()
-                    .replaceFirst("://", "://" + user + "@");
-        } catch (URISyntaxException | RuntimeException e) {
-            return "(an unparseable URI)";
+        if (uri == null) {
+            return null;
         }
+        int scheme = uri.indexOf("://");
+        int at = uri.lastIndexOf('@');
+        if (scheme < 0 || at < scheme) {
+            return uri;
+        }
+        String userInfo = uri.substring(scheme + 3, at);
+        int colon = userInfo.indexOf(':');
+        String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
+        return uri.substring(0, scheme + 3) + user + uri.substring(at);
     }
 
     /**
@@ -288,11 +330,11 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         private List<String> consume;
         private Integer concurrency;
         private Integer prefetch;
-        private Integer maxAttempts;
-        private Integer publisherChannels;
-        private Duration confirmTimeout;
-        private Duration connectionTimeout;
-        private Duration retryInterval;
+        private Integer maxUnconfirmed;
+        private Duration publishTimeout;
+        private Duration connectTimeout;
+        private Duration reconnectInterval;
+        private Duration probeInterval;
         private Duration shutdownTimeout;
         private SSLContext sslContext;
         private boolean deferWorkerStart;
@@ -301,7 +343,10 @@ public final class RabbitRefreshQueue implements RefreshQueue {
             this.uri = Objects.requireNonNull(uri, "uri");
         }
 
-        /** The queue for tasks whose job sets no {@code queue} task option. Default {@code "cacheback"}. */
+        /**
+         * The queue for tasks whose job sets no {@code queue} task option. Default
+         * {@value RefreshQueue#DEFAULT_QUEUE}.
+         */
         public Builder defaultQueue(String queue) {
             requireUnset(defaultQueue, "defaultQueue");
             this.defaultQueue = Topology.requireQueueName(queue, "defaultQueue");
@@ -325,7 +370,10 @@ public final class RabbitRefreshQueue implements RefreshQueue {
             return this;
         }
 
-        /** Consumer channels, hence tasks run at once, in this worker. Default 1. Needs {@link #consume}. */
+        /**
+         * Consumer channels, hence tasks run at once, in this worker: 1 to 256. Default
+         * {@value RefreshQueue#DEFAULT_CONCURRENCY}. Needs {@link #consume}.
+         */
         public Builder concurrency(int concurrency) {
             requireUnset(this.concurrency, "concurrency");
             this.concurrency = requireRange(concurrency, 1, 256, "concurrency");
@@ -333,9 +381,9 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         }
 
         /**
-         * Tasks each consumer holds unacknowledged (RabbitMQ's prefetch, {@code basicQos}). Default 1,
-         * which spreads tasks fairly and, when a worker dies, marks only the task it was running as
-         * redelivered. Needs {@link #consume}.
+         * Tasks each consumer holds unacknowledged (RabbitMQ's prefetch, {@code basicQos}): 1 to 65,535.
+         * Default 1, which spreads tasks fairly and, when a worker dies, returns only the task it was
+         * running. Needs {@link #consume}.
          */
         public Builder prefetch(int prefetch) {
             requireUnset(this.prefetch, "prefetch");
@@ -344,47 +392,61 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         }
 
         /**
-         * Deliveries of one task before it is dead-lettered: a failing refresh, or a worker that died
-         * holding it, counts as one. Default 3. Needs {@link #consume}.
+         * The most tasks taken by {@link RabbitRefreshQueue#enqueue} and not yet confirmed by the broker:
+         * past it, enqueue throws at once and the job refreshes synchronously. 1 to 1,000,000. Default 1,000.
          */
-        public Builder maxAttempts(int maxAttempts) {
-            requireUnset(this.maxAttempts, "maxAttempts");
-            this.maxAttempts = requireRange(maxAttempts, 1, 1000, "maxAttempts");
-            return this;
-        }
-
-        /** Publishing channels, hence enqueues waiting for a confirm at once. Default 4. */
-        public Builder publisherChannels(int channels) {
-            requireUnset(this.publisherChannels, "publisherChannels");
-            this.publisherChannels = requireRange(channels, 1, 256, "publisherChannels");
+        public Builder maxUnconfirmed(int maxUnconfirmed) {
+            requireUnset(this.maxUnconfirmed, "maxUnconfirmed");
+            this.maxUnconfirmed = requireRange(maxUnconfirmed, 1, 1_000_000, "maxUnconfirmed");
             return this;
         }
 
         /**
-         * How long an enqueue waits for the broker's confirm (and for a free publishing channel)
-         * before it gives up and the job refreshes synchronously. Default 2 s.
+         * How long a published task may wait for the broker's confirm, and the publishing thread may
+         * be stuck in one publish, before it counts as a timeout: the task is logged and counted as
+         * unconfirmed, and enqueues fail fast (the job refreshes synchronously) until a probe is
+         * confirmed. Also bounds the worker's wait for the confirm of a retried or dead-lettered copy,
+         * and every channel RPC of the publisher. Default 2 s. Never a caller's wait.
          */
-        public Builder confirmTimeout(Duration timeout) {
-            requireUnset(confirmTimeout, "confirmTimeout");
-            this.confirmTimeout = requirePositive(timeout, "confirmTimeout");
-            return this;
-        }
-
-        /** How long a connection attempt may take (the TCP connect; the AMQP handshake gets twice it). Default 1 s. */
-        public Builder connectionTimeout(Duration timeout) {
-            requireUnset(connectionTimeout, "connectionTimeout");
-            this.connectionTimeout = requirePositive(timeout, "connectionTimeout");
+        public Builder publishTimeout(Duration timeout) {
+            requireUnset(publishTimeout, "publishTimeout");
+            this.publishTimeout = requirePositive(timeout, "publishTimeout");
             return this;
         }
 
         /**
-         * The pause between connection attempts: automatic recovery of a lost connection, the first
-         * connection of a worker, and the publisher's next attempt after a failed one (in between,
-         * enqueues fail at once). Default 5 s.
+         * How long one connection attempt may take: the TCP connect, then again the AMQP handshake.
+         * Default 2 s. The runtime's {@code build()} waits for one attempt of the publisher, and
+         * {@link RabbitRefreshQueue#startWorker()} for one of the worker.
          */
-        public Builder retryInterval(Duration interval) {
-            requireUnset(retryInterval, "retryInterval");
-            this.retryInterval = requirePositive(interval, "retryInterval");
+        public Builder connectTimeout(Duration timeout) {
+            requireUnset(connectTimeout, "connectTimeout");
+            this.connectTimeout = requirePositive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * The pause between connection attempts after a connection failed or was lost, for the publisher
+         * and the worker (the client's automatic recovery): positive, at most 2 s (DESIGN.md F6).
+         * Default 1 s.
+         */
+        public Builder reconnectInterval(Duration interval) {
+            requireUnset(reconnectInterval, "reconnectInterval");
+            this.reconnectInterval = requirePositive(interval, "reconnectInterval");
+            if (interval.compareTo(Duration.ofSeconds(2)) > 0) {
+                throw new IllegalArgumentException("reconnectInterval must be at most 2 s (so tasks waiting at a broker "
+                        + "restart are taken up again soon), not " + interval);
+            }
+            return this;
+        }
+
+        /**
+         * After a publish timeout, how long enqueues fail fast before one goes through as a probe.
+         * Default 1 s.
+         */
+        public Builder probeInterval(Duration interval) {
+            requireUnset(probeInterval, "probeInterval");
+            this.probeInterval = requirePositive(interval, "probeInterval");
             return this;
         }
 
@@ -404,7 +466,8 @@ public final class RabbitRefreshQueue implements RefreshQueue {
 
         /**
          * Does not consume when the runtime opens the queue, but when {@link RabbitRefreshQueue#startWorker()}
-         * is called: for applications that construct their jobs after building the runtime. Needs {@link #consume}.
+         * is called ({@link dev.cacheback.Cacheback#startWorkers()}): for applications that construct their
+         * jobs after building the runtime. Needs {@link #consume}.
          */
         public Builder deferWorkerStart() {
             if (deferWorkerStart) {
@@ -418,6 +481,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
          * Builds the queue. It connects when a runtime opens it.
          *
          * @throws IllegalArgumentException when the URI is not an {@code amqp://} or {@code amqps://} URI
+         *     (the message never shows its password)
          * @throws IllegalStateException when a worker option is set without {@link #consume}, or
          *     {@link #sslContext} without {@code amqps://}
          */
@@ -427,12 +491,17 @@ public final class RabbitRefreshQueue implements RefreshQueue {
                 parsed = new URI(uri);
             } catch (URISyntaxException e) {
                 throw new IllegalArgumentException("Not a valid AMQP URI: " + redact(uri)
-                        + " (expected amqp://user:password@host:port/vhost)");
+                        + " (expected amqp://user:password@host:port/vhost, with special characters percent-encoded)");
             }
             String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(java.util.Locale.ROOT);
             if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
                 throw new IllegalArgumentException("The RabbitMQ refresh queue needs an amqp:// or amqps:// URI, not "
                         + redact(uri));
+            }
+            if (parsed.getRawAuthority() != null && parsed.getHost() == null) {
+                throw new IllegalArgumentException("Not a usable AMQP URI: " + redact(uri) + " (no host name could be read"
+                        + " from it; expected amqp://user:password@host:port/vhost, with special characters in the "
+                        + "password percent-encoded)");
             }
             if (consume == null) {
                 List<String> workerOnly = new ArrayList<>();
@@ -441,9 +510,6 @@ public final class RabbitRefreshQueue implements RefreshQueue {
                 }
                 if (prefetch != null) {
                     workerOnly.add("prefetch");
-                }
-                if (maxAttempts != null) {
-                    workerOnly.add("maxAttempts");
                 }
                 if (shutdownTimeout != null) {
                     workerOnly.add("shutdownTimeout");
@@ -472,24 +538,29 @@ public final class RabbitRefreshQueue implements RefreshQueue {
                 } else {
                     factory.setUri(parsed);
                 }
-            } catch (URISyntaxException | GeneralSecurityException | IllegalArgumentException e) {
+            } catch (URISyntaxException | GeneralSecurityException | RuntimeException e) {
                 throw new IllegalArgumentException("Not a usable AMQP URI: " + redact(uri) + " (" + e.getClass().getSimpleName()
                         + ")");
             }
-            factory.setThreadFactory(Worker.daemon("cacheback-amqp"));
             String vhost = factory.getVirtualHost();
+            if (vhost.isEmpty()) {
+                throw new IllegalArgumentException("The AMQP URI " + redact(uri) + " names the empty virtual host (its path "
+                        + "is a bare \"/\"), which RabbitMQ does not have: end it at the port (" + redact(uri)
+                        .replaceFirst("/$", "") + ") for the default virtual host \"/\", or write /%2F, or /<name> for another");
+            }
+            factory.setThreadFactory(Worker.daemon("cacheback-amqp"));
             String description = scheme + "://" + factory.getHost() + ":" + factory.getPort() + "/"
                     + ("/".equals(vhost) ? "" : URLEncoder.encode(vhost, StandardCharsets.UTF_8));
             Config config = new Config(factory, description,
-                    defaultQueue != null ? defaultQueue : "cacheback",
+                    defaultQueue != null ? defaultQueue : RefreshQueue.DEFAULT_QUEUE,
                     consume != null ? consume : List.of(),
-                    concurrency != null ? concurrency : 1,
+                    concurrency != null ? concurrency : RefreshQueue.DEFAULT_CONCURRENCY,
                     prefetch != null ? prefetch : 1,
-                    maxAttempts != null ? maxAttempts : 3,
-                    publisherChannels != null ? publisherChannels : 4,
-                    confirmTimeout != null ? confirmTimeout : Duration.ofSeconds(2),
-                    connectionTimeout != null ? connectionTimeout : Duration.ofSeconds(1),
-                    retryInterval != null ? retryInterval : Duration.ofSeconds(5),
+                    maxUnconfirmed != null ? maxUnconfirmed : 1_000,
+                    publishTimeout != null ? publishTimeout : Duration.ofSeconds(2),
+                    connectTimeout != null ? connectTimeout : Duration.ofSeconds(2),
+                    reconnectInterval != null ? reconnectInterval : Duration.ofSeconds(1),
+                    probeInterval != null ? probeInterval : Duration.ofSeconds(1),
                     shutdownTimeout != null ? shutdownTimeout : Duration.ofSeconds(30));
             return new RabbitRefreshQueue(config, deferWorkerStart);
         }

@@ -20,6 +20,11 @@ import java.util.Map;
  *       {@code x-message-ttl = millis}, dead-lettering through the default exchange back to
  *       {@code <name>}. One wait queue per distinct delay, so that every message in it expires in
  *       order.</li>
+ *   <li>retry queue {@code <name>.retry.<millis>} for a retry after a backoff: like a wait queue, with
+ *       the backoff rounded up to a bucket ({@link #retryBucketMillis}) so that a few queues serve
+ *       every backoff, and {@code x-expires} = millis + 60 s so that an idle one is deleted. RabbitMQ
+ *       expires a message only at the head of its queue, hence one queue per bucket: every message
+ *       in it has the same TTL and so expires in order.</li>
  * </ul>
  */
 final class Topology {
@@ -29,7 +34,7 @@ final class Topology {
     /** Work queue names are at most this long, leaving room for the suffixes. */
     static final int MAX_NAME_BYTES = 200;
 
-    /** Deliveries of the task that did not complete before this one (absent: none). */
+    /** Which attempt a delivery is: 1 (or absent) for the first, 2 for the first retry, and so on. */
     static final String ATTEMPTS = "x-cacheback-attempts";
     /** Why a task was dead-lettered. */
     static final String REASON = "x-cacheback-reason";
@@ -52,6 +57,32 @@ final class Topology {
     static String waitQueue(String queue, Duration delay) {
         return queue + ".delay." + delay.toMillis();
     }
+
+    static String retryQueue(String queue, long bucketMillis) {
+        return queue + ".retry." + bucketMillis;
+    }
+
+    /** How long past its TTL an idle retry queue lives before the broker deletes it. */
+    static final long RETRY_QUEUE_IDLE_MILLIS = 60_000;
+
+    /**
+     * The retry queue's TTL for {@code delay}: the delay in milliseconds (at least 1) rounded up to
+     * keep its three highest bits, so never shorter than the delay and less than 25 % longer (a
+     * 1 s backoff waits 1,024 ms, 1.2 s waits 1,280 ms, 20 ms waits 20 ms), and capped at RabbitMQ's
+     * largest TTL.
+     */
+    static long retryBucketMillis(Duration delay) {
+        long ms = Math.max(1, Math.min(MAX_TTL_MILLIS, delay.toMillis()));
+        if (ms <= 4) {
+            return ms;
+        }
+        int top = 63 - Long.numberOfLeadingZeros(ms);
+        long step = 1L << (top - 2);
+        return Math.min(MAX_TTL_MILLIS, (ms + step - 1) / step * step);
+    }
+
+    /** Message TTLs are unsigned 32-bit milliseconds in RabbitMQ. */
+    static final long MAX_TTL_MILLIS = 0xFFFF_FFFFL;
 
     /**
      * Checks a work queue name: 1..200 UTF-8 bytes, printable, not starting with {@code amq.}.
@@ -92,15 +123,23 @@ final class Topology {
                 "x-dead-letter-routing-key", queue));
     }
 
-    /** The attempts header of a message, 0 when absent or unreadable. */
-    static int attempts(Map<String, Object> headers) {
+    static void declareRetry(Channel channel, String queue, long bucketMillis) throws IOException {
+        channel.queueDeclare(retryQueue(queue, bucketMillis), true, false, false, Map.of(
+                "x-message-ttl", bucketMillis,
+                "x-expires", bucketMillis + RETRY_QUEUE_IDLE_MILLIS,
+                "x-dead-letter-exchange", "",
+                "x-dead-letter-routing-key", queue));
+    }
+
+    /** The attempt a message is, from its attempts header: 1 when absent or unreadable. */
+    static int attempt(Map<String, Object> headers) {
         if (headers == null) {
-            return 0;
+            return 1;
         }
         Object value = headers.get(ATTEMPTS);
         if (value instanceof Number n) {
-            return Math.max(0, n.intValue());
+            return Math.max(1, n.intValue());
         }
-        return 0;
+        return 1;
     }
 }

@@ -7,19 +7,14 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
-import dev.cacheback.spi.MalformedTaskException;
 import dev.cacheback.spi.QueueContext;
-import dev.cacheback.spi.RefreshTask;
-import dev.cacheback.spi.TaskResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -36,13 +31,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a time on one thread of a pool of {@code concurrency} threads, so each slot runs one task at a
  * time and its channel is only ever used by that thread (and, on close, to cancel).
  *
- * <p>Each delivery is acknowledged after the task's handler returned: DONE and EXPIRED are acked;
- * FAILED is republished with its attempt count raised and the original acked, until the attempts
- * reach the bound, when it is dead-lettered; UNKNOWN_JOB, REJECTED and unreadable bytes are
- * dead-lettered at once. A delivery the broker marks as redelivered (a worker died or lost its
- * connection holding it) counts as an attempt before it runs again, so a task that kills its
- * worker cannot loop forever. Dead-lettering publishes to {@code <queue>.dead} with the reason in
- * the {@code x-cacheback-reason} header, and acks only once the broker confirmed that copy.
+ * <p>Each delivery becomes a {@link RabbitDelivery} handed to the runtime's
+ * {@link dev.cacheback.WorkerEngine}, which decides acknowledge / retry after a backoff / dead-letter
+ * (DESIGN.md F3); this class only moves messages. A delivery the broker marks as redelivered (its
+ * worker died or lost its connection before acknowledging) is simply run again as the same attempt.
+ *
+ * <p>The connection is recovered by the client (channels, consumers and declarations included) every
+ * reconnect interval after a loss; deliveries not acknowledged when it broke go back to their queue
+ * and are delivered again (so a task that was running then may run twice: its store is fenced).
  */
 final class Worker {
 
@@ -66,17 +62,17 @@ final class Worker {
         this.context = context;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("cacheback-rabbitmq-worker-supervisor"));
         this.dispatch = Executors.newFixedThreadPool(config.concurrency(), daemon("cacheback-rabbitmq-worker"));
-        this.factory = config.newFactory(Duration.ofSeconds(10));
+        this.factory = config.newFactory(Duration.ofSeconds(10), true);
     }
 
-    /** Starts consuming: tries once in the calling thread, then every retry interval in the background. */
+    /** Starts consuming: tries once in the calling thread, then every reconnect interval in the background. */
     synchronized void start() {
         if (started) {
             throw new IllegalStateException("The RabbitMQ worker is already started");
         }
         started = true;
         if (!connectAndConsume()) {
-            scheduler.schedule(this::retryStart, config.retryInterval().toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(this::retryStart, config.reconnectInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -86,7 +82,7 @@ final class Worker {
 
     private void retryStart() {
         if (!stopping && !connectAndConsume()) {
-            scheduler.schedule(this::retryStart, config.retryInterval().toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(this::retryStart, config.reconnectInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -96,7 +92,7 @@ final class Worker {
             c = factory.newConnection(dispatch, "cacheback-worker");
         } catch (IOException | TimeoutException | RuntimeException e) {
             log.warn("RabbitMQ worker cannot connect to {} ({}); retrying every {} ms", config.description(),
-                    Publisher.describe(e), config.retryInterval().toMillis());
+                    Publisher.describe(e), config.reconnectInterval().toMillis());
             return false;
         }
         synchronized (this) {
@@ -132,7 +128,7 @@ final class Worker {
                 start();
             } catch (IOException | RuntimeException e) {
                 log.warn("RabbitMQ worker slot {} cannot consume {} on {} ({}); retrying in {} ms", index,
-                        config.consumeQueues(), config.description(), Publisher.describe(e), config.retryInterval().toMillis());
+                        config.consumeQueues(), config.description(), Publisher.describe(e), config.reconnectInterval().toMillis());
                 closeChannel();
                 schedule(this::startOrRetry);
             }
@@ -169,7 +165,7 @@ final class Worker {
                 return;
             }
             log.warn("RabbitMQ worker slot {} lost its consumer ({}); consuming again in {} ms", index, why,
-                    config.retryInterval().toMillis());
+                    config.reconnectInterval().toMillis());
             schedule(this::startOrRetry);
         }
 
@@ -206,7 +202,7 @@ final class Worker {
 
     private void schedule(Runnable action) {
         try {
-            scheduler.schedule(action, config.retryInterval().toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(action, config.reconnectInterval().toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // stopping
         }
@@ -231,14 +227,15 @@ final class Worker {
                     getChannel().basicReject(envelope.getDeliveryTag(), true);
                     return;
                 }
-                process(getChannel(), queue, envelope, properties, body);
+                context.worker().process(new RabbitDelivery(getChannel(), queue, envelope, properties, body, config,
+                        context.clock()));
             } catch (IOException | RuntimeException e) {
                 if (stopping) {
                     log.debug("RabbitMQ worker stopping: a task from queue \"{}\" returns to it ({})", queue,
                             Publisher.describe(e));
                 } else {
-                    log.error("RabbitMQ worker could not settle a task from queue \"{}\" ({}); the broker redelivers it",
-                            queue, Publisher.describe(e), e);
+                    log.warn("RabbitMQ worker could not settle a task from queue \"{}\" ({}); the broker delivers it "
+                            + "again", queue, Publisher.describe(e));
                 }
             } finally {
                 if (active.decrementAndGet() == 0) {
@@ -261,110 +258,6 @@ final class Worker {
                 slot.lost("channel closed: " + sig.getMessage());
             }
         }
-    }
-
-    private void process(Channel ch, String queue, Envelope envelope, AMQP.BasicProperties props, byte[] body)
-            throws IOException {
-        long tag = envelope.getDeliveryTag();
-        int attempts = Topology.attempts(props.getHeaders());
-        RefreshTask task;
-        try {
-            task = RefreshTask.fromBytes(body);
-        } catch (MalformedTaskException e) {
-            String reason = "malformed task: " + e.getMessage();
-            deadLetter(ch, queue, tag, props, body, reason, attempts, "(unreadable)", "(unreadable)");
-            return;
-        }
-        if (envelope.isRedeliver()) {
-            int next = attempts + 1;
-            if (next >= config.maxAttempts()) {
-                deadLetter(ch, queue, tag, props, body, "delivered " + next + " times without completing: a worker "
-                        + "stopped or lost its connection while holding it each time", next, task.jobName(), task.key());
-            } else {
-                log.info("Task for {} key {} was redelivered (attempt {} of {}); queueing it again",
-                        task.jobName(), task.key(), next + 1, config.maxAttempts());
-                republish(ch, queue, tag, props, body, next);
-            }
-            return;
-        }
-        TaskResult result;
-        try {
-            result = context.handler().handle(task);
-        } catch (RuntimeException | LinkageError | StackOverflowError | AssertionError e) {
-            log.error("Handler threw for task {} of queue \"{}\"", task, queue, e);
-            result = TaskResult.failed("the handler threw " + e, e);
-        }
-        switch (result.outcome()) {
-            case DONE -> ch.basicAck(tag, false);
-            case EXPIRED -> {
-                ch.basicAck(tag, false);
-                context.listener().onTaskDropped(task.jobName(), task.key(), result.reason());
-            }
-            case UNKNOWN_JOB, REJECTED -> deadLetter(ch, queue, tag, props, body, result.reason(), attempts,
-                    task.jobName(), task.key());
-            case FAILED -> {
-                int next = attempts + 1;
-                if (next >= config.maxAttempts()) {
-                    deadLetter(ch, queue, tag, props, body, "failed " + next + " times; last: " + result.reason(), next,
-                            task.jobName(), task.key());
-                } else {
-                    republish(ch, queue, tag, props, body, next);
-                }
-            }
-        }
-    }
-
-    private void republish(Channel ch, String queue, long tag, AMQP.BasicProperties props, byte[] body, int attempts)
-            throws IOException {
-        Map<String, Object> headers = copyHeaders(props);
-        headers.put(Topology.ATTEMPTS, attempts);
-        AMQP.BasicProperties copy = props.builder().headers(headers).deliveryMode(2).build();
-        settleAfter(ch, tag, () -> ch.basicPublish("", queue, copy, body));
-    }
-
-    private void deadLetter(Channel ch, String queue, long tag, AMQP.BasicProperties props, byte[] body, String reason,
-                            int attempts, String job, String key) throws IOException {
-        String dead = Topology.deadQueue(queue);
-        Map<String, Object> headers = copyHeaders(props);
-        headers.put(Topology.REASON, Publisher.truncate(reason));
-        headers.put(Topology.ATTEMPTS, attempts);
-        headers.put(Topology.QUEUE, queue);
-        headers.put(Topology.DEAD_AT, context.clock().instant().toString());
-        AMQP.BasicProperties copy = props.builder().headers(headers).deliveryMode(2).expiration(null).build();
-        if (settleAfter(ch, tag, () -> ch.basicPublish("", dead, copy, body))) {
-            log.error("Dead-lettered task for {} key {} from queue \"{}\" to \"{}\": {}", job, key, queue, dead, reason);
-            context.listener().onTaskDropped(job, key, "dead-lettered to " + dead + ": " + reason);
-        }
-    }
-
-    private interface Publish {
-        void run() throws IOException;
-    }
-
-    /** Publishes, waits for the confirm, then acks {@code tag}; without a confirm, returns the delivery to the queue. */
-    private boolean settleAfter(Channel ch, long tag, Publish publish) throws IOException {
-        publish.run();
-        boolean confirmed;
-        try {
-            confirmed = ch.waitForConfirms(config.confirmTimeout().toMillis());
-        } catch (TimeoutException e) {
-            confirmed = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            confirmed = false;
-        }
-        if (confirmed) {
-            ch.basicAck(tag, false);
-            return true;
-        }
-        log.warn("RabbitMQ did not confirm a retried or dead-lettered task within {} ms; returning the original to its queue",
-                config.confirmTimeout().toMillis());
-        ch.basicReject(tag, true);
-        return false;
-    }
-
-    private static Map<String, Object> copyHeaders(AMQP.BasicProperties props) {
-        return props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
     }
 
     /**

@@ -1,8 +1,16 @@
 /**
  * A RabbitMQ refresh queue and worker: the role Celery on RabbitMQ plays for the seed.
- * {@link dev.cacheback.rabbitmq.RabbitRefreshQueue} publishes refresh tasks with publisher confirms
- * and, built with {@code consume(…)}, runs them with manual acknowledgements, bounded retries and a
- * dead-letter queue; {@link dev.cacheback.rabbitmq.RabbitWorkerMain} is the standalone worker process.
- * Everything else here is package-private.
+ *
+ * <p>{@link dev.cacheback.rabbitmq.RabbitRefreshQueue} publishes refresh tasks off the caller's path: an
+ * enqueue hands the task to one publishing thread and returns, publisher confirms are tracked
+ * asynchronously with at most {@code maxUnconfirmed} in flight, and a broker that hangs opens a breaker
+ * after one {@code publishTimeout} so that stale reads refresh synchronously instead of waiting
+ * (DESIGN.md F5). Built with {@code consume(…)}, it is also the transport of a worker: each message
+ * becomes a {@link dev.cacheback.spi.TaskDelivery} for the runtime's {@link dev.cacheback.WorkerEngine},
+ * which acknowledges it, retries it after a backoff through a retry queue per rounded delay
+ * ({@code <queue>.retry.<ms>}), or dead-letters it to {@code <queue>.dead} with its reason (F3); lost
+ * connections are recovered at most 2 s apart and unacknowledged tasks delivered again (F6).
+ * {@link dev.cacheback.rabbitmq.RabbitWorkerMain} is the standalone worker process, on the core's
+ * {@link dev.cacheback.WorkerLauncher} (F4). Everything else here is package-private.
  */
 package dev.cacheback.rabbitmq;

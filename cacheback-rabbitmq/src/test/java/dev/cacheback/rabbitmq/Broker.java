@@ -4,15 +4,10 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
-import dev.cacheback.CachebackListener;
-import dev.cacheback.spi.QueueContext;
-import dev.cacheback.spi.RefreshQueue;
-import dev.cacheback.spi.TaskHandler;
 import dev.cacheback.test.TestServers;
 
 import java.io.IOException;
 import java.net.URI;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +23,7 @@ final class Broker implements AutoCloseable {
     private final Connection connection;
     private final Channel channel;
     private final Set<String> created = new LinkedHashSet<>();
+    private final Set<String> extra = new LinkedHashSet<>();
 
     private Broker() throws Exception {
         ConnectionFactory factory = new ConnectionFactory();
@@ -71,9 +67,14 @@ final class Broker implements AutoCloseable {
         return name;
     }
 
-    /** Also delete this queue (a wait queue) at the end. */
+    /** Also delete this work queue (and its dead-letter queue) at the end. */
     void alsoDelete(String queue) {
         created.add(queue);
+    }
+
+    /** Also delete this queue (a wait or retry queue) at the end. */
+    void alsoDeleteQueue(String queue) {
+        extra.add(queue);
     }
 
     synchronized long messageCount(String queue) throws Exception {
@@ -103,29 +104,31 @@ final class Broker implements AutoCloseable {
         return channel;
     }
 
-    /** A queue context for a queue under test, outside any runtime. */
-    static QueueContext context(TaskHandler handler, CachebackListener listener, Clock clock) {
-        return new QueueContext() {
-            @Override
-            public TaskHandler handler() {
-                return handler;
+    /** The reasons (header {@code x-cacheback-reason}) of the messages in {@code <queue>.dead}, left in place. */
+    synchronized List<String> deadLetterReasons(String queue) throws Exception {
+        List<String> reasons = new ArrayList<>();
+        try (Channel reader = connection.createChannel()) {
+            GetResponse r;
+            while ((r = reader.basicGet(Topology.deadQueue(queue), false)) != null) {
+                Object reason = r.getProps().getHeaders() == null ? null : r.getProps().getHeaders().get(Topology.REASON);
+                reasons.add(String.valueOf(reason));
             }
-
-            @Override
-            public Clock clock() {
-                return clock;
+        } catch (java.io.IOException e) {
+            if (!String.valueOf(e.getCause()).contains("NOT_FOUND")) {
+                throw e;
             }
-
-            @Override
-            public CachebackListener listener() {
-                return listener;
-            }
-        };
+        }
+        return reasons; // closing the reader returned every message read to the queue
     }
 
-    static RefreshQueue opened(RefreshQueue queue, TaskHandler handler) {
-        queue.open(context(handler, CachebackListener.NONE, Clock.systemUTC()));
-        return queue;
+    /** Whether {@code queue} exists on the broker. */
+    synchronized boolean exists(String queue) throws Exception {
+        try (Channel probe = connection.createChannel()) {
+            probe.queueDeclarePassive(queue);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     @Override
@@ -134,6 +137,9 @@ final class Broker implements AutoCloseable {
             for (String q : created) {
                 channel.queueDelete(q);
                 channel.queueDelete(Topology.deadQueue(q));
+            }
+            for (String q : extra) {
+                channel.queueDelete(q);
             }
         } finally {
             connection.close();

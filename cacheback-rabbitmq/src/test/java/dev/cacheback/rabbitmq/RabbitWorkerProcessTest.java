@@ -31,6 +31,7 @@ class RabbitWorkerProcessTest {
     private static final Duration STARTUP = Duration.ofSeconds(60);
 
     private Broker broker;
+    private RabbitRefreshQueue web;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
@@ -54,8 +55,16 @@ class RabbitWorkerProcessTest {
     }
 
     private JvmProcess worker(String label, String mode, String queue, int concurrency) {
-        JvmProcess process = JvmProcess.start(label, TestWorkerMain.class, mode, stoppedFile(label).toString(), "--uri", Broker.uri(),
-                "--queues", queue, "--concurrency", Integer.toString(concurrency), "--shutdown-timeout", "10");
+        return start(label, mode, "--uri", Broker.uri(), "--queues", queue, "--concurrency", Integer.toString(concurrency),
+                "--shutdown-timeout", "10", "--allow-local-cache");
+    }
+
+    private JvmProcess start(String label, String mode, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = mode;
+        all[1] = stoppedFile(label).toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        JvmProcess process = JvmProcess.start(label, TestWorkerMain.class, all);
         toClose.add(process);
         return process;
     }
@@ -69,10 +78,11 @@ class RabbitWorkerProcessTest {
 
     /** The web side: a runtime that only publishes, with the workers' job constructed in it. */
     private TestCatalog.EchoJob webSide(String queue, RecordingListener listener) {
-        Cacheback web = Cacheback.builder().cache("default", CacheBackend.inMemory()).listener(listener)
-                .queue(RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(queue).build()).build();
-        toClose.add(web);
-        return new TestCatalog.EchoJob(web);
+        web = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(queue).build();
+        Cacheback runtime = Cacheback.builder().cache("default", CacheBackend.inMemory()).listener(listener)
+                .queue(web).build();
+        toClose.add(runtime);
+        return new TestCatalog.EchoJob(runtime);
     }
 
     private static List<String> refreshed(JvmProcess p) {
@@ -93,6 +103,7 @@ class RabbitWorkerProcessTest {
         }
         assertThat(listener.count("enqueued")).isEqualTo(60);
         assertThat(listener.count("fallback")).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> web.publishCounts().confirmed() == 60);
 
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 java.util.Arrays.stream(workers).mapToInt(w -> refreshed(w).size()).sum() >= 60);
@@ -138,5 +149,29 @@ class RabbitWorkerProcessTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> broker.messageCount(q) == 0);
         assertThat(broker.messageCount(Topology.deadQueue(q))).isZero();
         assertThat(refreshed(rescuer)).containsExactly("block-1");
+    }
+
+    @Test
+    void withoutACatalogTheWorkerExitsWith2NamingTheServicesFile() {
+        JvmProcess p = start("no-catalog", "no-catalog", "--uri", Broker.uri(), "--allow-local-cache");
+        assertThat(p.waitFor(STARTUP)).isEqualTo(2);
+        assertThat(String.join("\n", p.lines())).contains("no JobCatalog")
+                .contains("META-INF/services/dev.cacheback.spi.JobCatalog");
+    }
+
+    @Test
+    void aWorkerWhoseCacheNoOtherProcessReadsExitsWith2NamingTheFlag() {
+        String q = broker.newQueue("local");
+        JvmProcess p = start("local-cache", "normal", "--uri", Broker.uri(), "--queues", q);
+        assertThat(p.waitFor(STARTUP)).isEqualTo(2);
+        assertThat(String.join("\n", p.lines())).contains("private to its process").contains("--allow-local-cache")
+                .doesNotContain("cacheback worker consuming").doesNotContain("guest:guest");
+    }
+
+    @Test
+    void aMalformedUriExitsWith2WithoutShowingItsPassword() {
+        JvmProcess p = start("bad-uri", "normal", "--uri", "amqp://user:secret@mq:notaport/", "--allow-local-cache");
+        assertThat(p.waitFor(STARTUP)).isEqualTo(2);
+        assertThat(String.join("\n", p.lines())).contains("amqp://***@mq:notaport/").doesNotContain("secret");
     }
 }

@@ -7,7 +7,7 @@ import dev.cacheback.TaskOptions;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshTask;
-import dev.cacheback.spi.TaskResult;
+import dev.cacheback.RetryPolicy;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.RecordingListener;
 import dev.cacheback.test.TcpProxy;
@@ -22,15 +22,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The consuming side in this process: acknowledgement, bounded retries, dead-lettering, clean stop. */
+/**
+ * The consuming side in this process, through the runtime's worker engine: acknowledgement, retries
+ * through the retry queues, dead-lettering with the reason, clean stop.
+ */
 class RabbitWorkerTest {
 
     private Broker broker;
@@ -62,13 +61,15 @@ class RabbitWorkerTest {
     void poisonTasksAreDeadLetteredWithTheirReasonAndTheWorkerCarriesOn() throws Exception {
         String q = broker.newQueue("poison");
         RecordingListener listener = new RecordingListener();
-        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).consume(q)
-                .maxAttempts(2).build();
+        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).consume(q).deferWorkerStart().build();
+        broker.alsoDeleteQueue(Topology.retryQueue(q, 20));
         Cacheback cacheback = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).listener(listener)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(20)).jitter(0).build())
                 .queue(queue).build());
         CountingJob ok = new CountingJob(cacheback, JobSettings.builder().name("poison.ok").build());
         CountingJob failing = new CountingJob(cacheback, JobSettings.builder().name("poison.failing").build());
         failing.failWith(new IllegalStateException("the database is on fire"));
+        cacheback.startWorkers();
         assertThat(queue.awaitConsuming(Duration.ofSeconds(10))).isTrue();
 
         broker.publishRaw(q, "not a task".getBytes(StandardCharsets.UTF_8));
@@ -84,7 +85,10 @@ class RabbitWorkerTest {
             Map<String, Object> headers = dead.getProps().getHeaders();
             assertThat(headers.get(Topology.QUEUE)).hasToString(q);
             assertThat(headers).containsKey(Topology.DEAD_AT);
-            reasons.add(headers.get(Topology.REASON).toString());
+            String reason = headers.get(Topology.REASON).toString();
+            reasons.add(reason);
+            // the failing task was retried once through <q>.retry.20, as attempt 2
+            assertThat(((Number) headers.get(Topology.ATTEMPTS)).intValue()).isEqualTo(reason.startsWith("failed") ? 2 : 1);
         }
         assertThat(reasons).hasSize(4).anySatisfy(r -> assertThat(r).startsWith("malformed task"))
                 .anySatisfy(r -> assertThat(r).contains("no job named \"nobody.home\""))
@@ -92,7 +96,7 @@ class RabbitWorkerTest {
                 .anySatisfy(r -> assertThat(r).startsWith("failed 2 times").contains("the database is on fire"));
         assertThat(failing.fetches()).isEqualTo(2);
         assertThat(ok.rawGet("fine").orElseThrow().data()).isEqualTo("fine#1");
-        assertThat(listener.count("dropped")).isEqualTo(4);
+        assertThat(listener.count("dropped")).isEqualTo(3); // the malformed delivery has no job or key to report
         assertThat(broker.messageCount(q)).isZero();
     }
 
@@ -101,10 +105,11 @@ class RabbitWorkerTest {
         String q = broker.newQueue("expired");
         TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
         RecordingListener listener = new RecordingListener();
-        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).consume(q).build();
+        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).consume(q).deferWorkerStart().build();
         Cacheback cacheback = closing(Cacheback.builder().clock(clock).cache("default", CacheBackend.inMemory())
                 .listener(listener).queue(queue).build());
         CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("expired.job").build());
+        cacheback.startWorkers();
         assertThat(queue.awaitConsuming(Duration.ofSeconds(10))).isTrue();
 
         queue.enqueue(task("expired.job", "expired.job:1", "\"old\"",
@@ -123,93 +128,102 @@ class RabbitWorkerTest {
     @Test
     void closeLetsTheRunningTaskFinishAndReturnsEveryOtherTaskToTheQueue() throws Exception {
         String q = broker.newQueue("stop");
-        RefreshQueue producer = closing(Broker.opened(RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).build(),
-                t -> TaskResult.done()));
+        RabbitRefreshQueue producer = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).build();
+        closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).queue(producer).build());
         for (int i = 0; i < 4; i++) {
             producer.enqueue(task("stop.job", "t" + i, "\"t" + i + "\"", TaskOptions.none(), Instant.now()));
         }
-        CountDownLatch started = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        List<String> handled = new CopyOnWriteArrayList<>();
-        RefreshQueue worker = Broker.opened(RabbitRefreshQueue.builder(Broker.uri()).consume(q).prefetch(3).build(), t -> {
-            started.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            handled.add(t.key());
-            return TaskResult.done();
-        });
-        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.publishCounts().confirmed() == 4);
+        Cacheback workerRuntime = Cacheback.builder().cache("default", CacheBackend.inMemory())
+                .queue(RabbitRefreshQueue.builder(Broker.uri()).consume(q).concurrency(1).prefetch(3).deferWorkerStart().build())
+                .build();
+        RecordingJob job = new RecordingJob(workerRuntime, "stop.job");
+        job.closeGate();
+        workerRuntime.startWorkers();
+        await().atMost(Duration.ofSeconds(20)).until(() -> job.started.size() == 1);
 
-        Thread closer = new Thread(worker::close, "closer");
+        Thread closer = new Thread(workerRuntime::close, "closer");
         closer.start();
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(closer::isAlive);
-        release.countDown();
+        job.openGate();
         closer.join(20_000);
         assertThat(closer.isAlive()).isFalse();
 
-        assertThat(handled).containsExactly("t0");
+        assertThat(job.done).containsExactly("t0");
         assertThat(broker.messageCount(q)).isEqualTo(3);
 
-        List<String> second = new CopyOnWriteArrayList<>();
-        closing(Broker.opened(RabbitRefreshQueue.builder(Broker.uri()).consume(q).build(), t -> {
-            second.add(t.key());
-            return TaskResult.done();
-        }));
-        await().atMost(Duration.ofSeconds(20)).until(() -> second.size() == 3);
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> second.size() == 3);
-        assertThat(second).containsExactlyInAnyOrder("t1", "t2", "t3");
+        Cacheback second = closing(Cacheback.builder().cache("default", CacheBackend.inMemory())
+                .queue(RabbitRefreshQueue.builder(Broker.uri()).consume(q).deferWorkerStart().build()).build());
+        RecordingJob again = new RecordingJob(second, "stop.job");
+        second.startWorkers();
+        await().atMost(Duration.ofSeconds(20)).until(() -> again.done.size() == 3);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> again.done.size() == 3);
+        assertThat(again.done).containsExactlyInAnyOrder("t1", "t2", "t3");
         assertThat(broker.messageCount(Topology.deadQueue(q))).isZero();
     }
 
     @Test
     void concurrencyRunsThatManyTasksAtOnce() throws Exception {
         String q = broker.newQueue("concurrency");
-        CountDownLatch allIn = new CountDownLatch(3);
-        AtomicInteger together = new AtomicInteger();
-        RefreshQueue queue = closing(Broker.opened(RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).consume(q)
-                .concurrency(3).build(), t -> {
-            allIn.countDown();
-            try {
-                if (allIn.await(20, TimeUnit.SECONDS)) {
-                    together.incrementAndGet();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return TaskResult.done();
-        }));
+        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).consume(q).concurrency(3)
+                .deferWorkerStart().build();
+        Cacheback runtime = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).queue(queue).build());
+        RecordingJob job = new RecordingJob(runtime, "c.job");
+        job.closeGate();
+        runtime.startWorkers();
         for (int i = 0; i < 3; i++) {
-            queue.enqueue(task("c.job", "c" + i, "\"c\"", TaskOptions.none(), Instant.now()));
+            queue.enqueue(task("c.job", "c" + i, "\"c" + i + "\"", TaskOptions.none(), Instant.now()));
         }
-        await().atMost(Duration.ofSeconds(25)).until(() -> together.get() == 3);
+        await().atMost(Duration.ofSeconds(25)).until(() -> job.fetchesInFlight() == 3);
+        job.openGate();
+        await().atMost(Duration.ofSeconds(25)).until(() -> job.done.size() == 3);
+        assertThat(job.maxConcurrentFetches()).isEqualTo(3);
     }
 
     @Test
-    void aWorkerWhoseConnectionIsCutConsumesAgainOnceItIsRecovered() throws Exception {
-        String q = broker.newQueue("recover");
+    void aTaskWhoseWorkerLostItsConnectionIsDeliveredAgainAsTheSameAttempt() throws Exception {
+        String q = broker.newQueue("redelivered");
+        broker.alsoDeleteQueue(Topology.retryQueue(q, 20));
         TcpProxy proxy = closing(new TcpProxy(Broker.host(), Broker.port()));
-        List<String> handled = new CopyOnWriteArrayList<>();
-        RabbitRefreshQueue worker = RabbitRefreshQueue.builder(Broker.uriOnPort(proxy.port())).consume(q)
-                .retryInterval(Duration.ofMillis(200)).build();
-        closing(Broker.opened(worker, t -> {
-            handled.add(t.key());
-            return TaskResult.done();
-        }));
-        RefreshQueue producer = closing(Broker.opened(RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(q).build(),
-                t -> TaskResult.done()));
-        assertThat(worker.awaitConsuming(Duration.ofSeconds(10))).isTrue();
-        producer.enqueue(task("r.job", "before", "\"b\"", TaskOptions.none(), Instant.now()));
-        await().atMost(Duration.ofSeconds(20)).until(() -> handled.contains("before"));
+        RabbitRefreshQueue lostQueue = RabbitRefreshQueue.builder(Broker.uriOnPort(proxy.port())).defaultQueue(q).consume(q)
+                .shutdownTimeout(Duration.ofSeconds(2)).deferWorkerStart().build();
+        Cacheback lost = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).queue(lostQueue).build());
+        RecordingJob held = new RecordingJob(lost, "redelivered.job");
+        held.closeGate();
+        lost.startWorkers();
+        lostQueue.enqueue(task("redelivered.job", "redelivered.job:r", "\"r\"", TaskOptions.none(), Instant.now()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> held.fetchesInFlight() == 1);
 
-        proxy.cut();
-        await().atMost(Duration.ofSeconds(10)).until(() -> broker.channel().consumerCount(q) == 0);
-        producer.enqueue(task("r.job", "during", "\"d\"", TaskOptions.none(), Instant.now()));
-        proxy.restore();
+        RabbitRefreshQueue otherQueue = RabbitRefreshQueue.builder(Broker.uri()).consume(q).deferWorkerStart().build();
+        Cacheback other = closing(Cacheback.builder().cache("default", CacheBackend.inMemory()).queue(otherQueue)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(20)).jitter(0).build())
+                .build());
+        RecordingJob failing = new RecordingJob(other, "redelivered.job");
+        failing.failWith(new IllegalStateException("still failing"));
+        other.startWorkers();
+        assertThat(failing.fetches()).as("the task is held by the first worker").isZero();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("during"));
-        assertThat(handled).containsExactly("before", "during");
+        proxy.cut(); // the first worker's connection drops while it runs the task: the broker delivers it again
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.messageCount(Topology.deadQueue(q)) == 1);
+        GetResponse dead = broker.get(Topology.deadQueue(q));
+        assertThat(dead.getProps().getHeaders().get(Topology.REASON).toString()).startsWith("failed 2 times");
+        assertThat(((Number) dead.getProps().getHeaders().get(Topology.ATTEMPTS)).intValue())
+                .as("the redelivery was attempt 1 again, its retry attempt 2").isEqualTo(2);
+        assertThat(failing.fetches()).isEqualTo(2);
+        held.openGate();
+    }
+
+    @Test
+    void theDefaultsAreTheSharedOnes() {
+        RabbitRefreshQueue queue = RabbitRefreshQueue.builder("amqp://mq").consume("a").build();
+        assertThat(queue.describe()).isEqualTo("rabbitmq amqp://mq:5672/ (queue cacheback, consuming a)");
+        assertThat(queue.config().concurrency()).isEqualTo(RefreshQueue.DEFAULT_CONCURRENCY);
+        assertThat(queue.config().prefetch()).isEqualTo(1);
+        assertThat(queue.config().maxUnconfirmed()).isEqualTo(1_000);
+        assertThat(queue.config().publishTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(queue.config().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(queue.config().reconnectInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(queue.config().probeInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(queue.config().shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
     }
 }

@@ -3,19 +3,14 @@ package dev.cacheback.rabbitmq;
 import dev.cacheback.Cacheback;
 import dev.cacheback.Job;
 import dev.cacheback.JobSettings;
-import dev.cacheback.CacheEntry;
-import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.CacheBackend;
-import dev.cacheback.spi.EntryCodec;
 import dev.cacheback.spi.JobCatalog;
+import dev.cacheback.test.ForwardingCacheBackend;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Collection;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -26,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code block} prints {@code STARTED <args>} and never returns: a worker stuck mid-task, to be killed.
  * With {@code cacheback.test.stopped-file} set, the worker's cache writes {@code stopped} to that file
  * when the runtime closes it, which the runtime does after its queue stopped: proof of a clean stop that
- * survives the parent closing the process's output on SIGTERM.
+ * survives the parent closing the process's output on SIGTERM. Its cache is in memory, private to the
+ * process: the tests pass {@code --allow-local-cache} (and one proves the worker refuses without it).
  */
 public final class TestCatalog implements JobCatalog {
 
@@ -62,53 +58,17 @@ public final class TestCatalog implements JobCatalog {
     }
 
     /** An in-memory cache that writes a file when it is closed. */
-    static final class MarkingCache implements CacheBackend {
-        private final CacheBackend delegate;
+    static final class MarkingCache extends ForwardingCacheBackend {
         private final Path marker;
 
         MarkingCache(CacheBackend delegate, Path marker) {
-            this.delegate = delegate;
+            super(delegate);
             this.marker = marker;
         }
 
         @Override
-        public void open(BackendContext context) {
-            delegate.open(context);
-        }
-
-        @Override
-        public <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
-            return delegate.get(key, codec);
-        }
-
-        @Override
-        public <V> Map<String, CacheEntry<V>> getAll(Collection<String> keys, EntryCodec<V> codec) {
-            return delegate.getAll(keys, codec);
-        }
-
-        @Override
-        public <V> void set(String key, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
-            delegate.set(key, entry, ttl, codec);
-        }
-
-        @Override
-        public void delete(String key) {
-            delegate.delete(key);
-        }
-
-        @Override
-        public boolean tryLease(String key, Duration ttl) {
-            return delegate.tryLease(key, ttl);
-        }
-
-        @Override
-        public void releaseLease(String key) {
-            delegate.releaseLease(key);
-        }
-
-        @Override
         public void close() {
-            delegate.close();
+            super.close();
             try {
                 Files.writeString(marker, "stopped");
             } catch (IOException e) {
