@@ -592,7 +592,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
      * short-lived connection and channel of its own (never the publishing connection, so a ping
      * neither waits for nor disturbs publishing) and declares the default queue passively. The
      * connection attempt is bounded by the connection timeout (the handshake by twice it, at least
-     * 2 s), the declaration by the confirm timeout. A default queue that does not exist yet counts as
+     * 2 s), the declaration by the publish timeout. A default queue that does not exist yet counts as
      * an answer: the first enqueue declares it. Thread-safe.
      *
      * @throws RefreshQueueException when the broker is unreachable, refuses the credentials or the
@@ -603,9 +603,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         if (closed) {
             throw new RefreshQueueException("The RabbitMQ refresh queue (" + config.description() + ") is closed");
         }
-        ConnectionFactory factory = config.newFactory(config.confirmTimeout());
-        factory.setAutomaticRecoveryEnabled(false);
-        factory.setTopologyRecoveryEnabled(false);
+        ConnectionFactory factory = config.newFactory(config.publishTimeout(), false);
         com.rabbitmq.client.Connection connection = null;
         try {
             connection = factory.newConnection("cacheback-ping");
@@ -631,7 +629,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
                     + "declaration of queue " + config.defaultQueue() + "): " + pingFailure(e), e);
         } finally {
             if (connection != null) {
-                connection.abort(Config.millis(config.connectionTimeout()));   // bounded, never throws
+                connection.abort(Config.millis(config.connectTimeout()));   // bounded, never throws
             }
         }
     }

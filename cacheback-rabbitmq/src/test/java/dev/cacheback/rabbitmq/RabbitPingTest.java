@@ -2,7 +2,6 @@ package dev.cacheback.rabbitmq;
 
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshQueueException;
-import dev.cacheback.spi.TaskHandler;
 import dev.cacheback.test.TestServers;
 import org.junit.jupiter.api.Test;
 
@@ -18,16 +17,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class RabbitPingTest {
 
-    private static final TaskHandler NONE = task -> {
-        throw new AssertionError("no task expected");
-    };
+    /** Opens the queue the way an application does: through a runtime, which closes it. */
+    private static dev.cacheback.Cacheback opened(RabbitRefreshQueue queue) {
+        return dev.cacheback.Cacheback.builder().queue(queue).build();
+    }
 
     @Test
     void theBrokerAnswersBeforeTheQueueExistsAndAfter() throws Exception {
         try (Broker broker = Broker.connect()) {
             String name = broker.newQueue("ping");
             RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).defaultQueue(name).build();
-            try (RefreshQueue opened = Broker.opened(queue, NONE)) {
+            try (dev.cacheback.Cacheback runtime = opened(queue)) {
+                RefreshQueue opened = runtime.queue();
                 assertThatCode(opened::ping).as("not declared yet").doesNotThrowAnyException();
                 broker.channel().queueDeclare(name, true, false, false, null);
                 assertThatCode(opened::ping).as("declared").doesNotThrowAnyException();
@@ -39,8 +40,9 @@ class RabbitPingTest {
     void aClosedPortFailsNamingTheBroker() {
         int port = TestServers.freePort();
         RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uriOnPort(port))
-                .connectionTimeout(Duration.ofMillis(300)).retryInterval(Duration.ofMillis(200)).build();
-        try (RefreshQueue opened = Broker.opened(queue, NONE)) {
+                .connectTimeout(Duration.ofMillis(300)).reconnectInterval(Duration.ofMillis(200)).build();
+        try (dev.cacheback.Cacheback runtime = opened(queue)) {
+            RefreshQueue opened = runtime.queue();
             assertThatThrownBy(opened::ping).isInstanceOf(RefreshQueueException.class)
                     .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("did not answer a ping")
                     .hasMessageNotContaining("guest:guest");
@@ -53,9 +55,10 @@ class RabbitPingTest {
         URI u = URI.create(Broker.uri());
         String wrongVhost = u.getScheme() + "://" + (u.getRawUserInfo() == null ? "" : u.getRawUserInfo() + "@")
                 + u.getHost() + ":" + Broker.port() + "/cacheback-no-such-vhost";
-        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(wrongVhost).connectionTimeout(Duration.ofSeconds(1))
-                .retryInterval(Duration.ofMillis(200)).build();
-        try (RefreshQueue opened = Broker.opened(queue, NONE)) {
+        RabbitRefreshQueue queue = RabbitRefreshQueue.builder(wrongVhost).connectTimeout(Duration.ofSeconds(1))
+                .reconnectInterval(Duration.ofMillis(200)).build();
+        try (dev.cacheback.Cacheback runtime = opened(queue)) {
+            RefreshQueue opened = runtime.queue();
             assertThatThrownBy(opened::ping).isInstanceOf(RefreshQueueException.class)
                     .hasMessageContaining("cacheback-no-such-vhost");
         }
@@ -65,7 +68,7 @@ class RabbitPingTest {
     void aClosedQueueFails() throws Exception {
         Broker.connect().close();
         RabbitRefreshQueue queue = RabbitRefreshQueue.builder(Broker.uri()).build();
-        Broker.opened(queue, NONE).close();
+        opened(queue).close();
         assertThatThrownBy(queue::ping).isInstanceOf(RefreshQueueException.class).hasMessageContaining("closed");
     }
 }

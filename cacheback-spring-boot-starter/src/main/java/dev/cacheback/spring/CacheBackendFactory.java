@@ -44,4 +44,11 @@ interface CacheBackendFactory {
                             + "command-timeout for commandTimeout).");
         }
     }
+
+    /** Calls {@code setter} with {@code value} when it is set (not null): for optional typed options. */
+    static <T> void ifSet(T value, java.util.function.Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
+    }
 }

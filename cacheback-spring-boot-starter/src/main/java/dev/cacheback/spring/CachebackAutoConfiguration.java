@@ -101,6 +101,7 @@ public class CachebackAutoConfiguration {
                     builder.errorLogInterval(properties.getErrorLogInterval());
                 }
                 codec.ifAvailable(builder::codec);
+                builder.retryPolicy(properties.getRetry().toPolicy());
                 if (properties.getCaches().isEmpty()) {
                     builder.cache(properties.getDefaultAlias(), CacheBackend.inMemory());
                 }

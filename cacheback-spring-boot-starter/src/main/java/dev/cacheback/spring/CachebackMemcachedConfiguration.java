@@ -6,7 +6,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import static dev.cacheback.spring.CachebackRedisConfiguration.ifSet;
+import static dev.cacheback.spring.CacheBackendFactory.ifSet;
 
 /** Wires cacheback-memcached (caches of type memcached) when it is on the classpath; never loaded otherwise. */
 @Configuration(proxyBeanMethods = false)
@@ -29,7 +29,9 @@ class CachebackMemcachedConfiguration {
                 CachebackProperties.MemcachedCache options = cache.getMemcached();
                 return CacheBackendFactory.build(prefix, () -> {
                     MemcachedCacheBackend.Builder b = MemcachedCacheBackend.builder(address);
+                    ifSet(options.getKeyPrefix(), b::keyPrefix);
                     ifSet(options.getOperationTimeout(), b::operationTimeout);
+                    ifSet(options.getProbeInterval(), b::probeInterval);
                     ifSet(options.getConnectTimeout(), b::connectTimeout);
                     ifSet(options.getReconnectInterval(), b::reconnectInterval);
                     ifSet(options.getItemSizeLimit(), size -> b.itemSizeLimit(size.toBytes()));

@@ -68,6 +68,9 @@ public class CachebackProperties {
     /** The worker that runs refresh tasks in this application. */
     private final Worker worker = new Worker();
 
+    /** What workers do with a refresh that failed: retry after a growing backoff, then dead-letter. */
+    private final Retry retry = new Retry();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -130,6 +133,10 @@ public class CachebackProperties {
 
     public Worker getWorker() {
         return worker;
+    }
+
+    public Retry getRetry() {
+        return retry;
     }
 
     /** The codecs that can be chosen by name. */
@@ -242,6 +249,11 @@ public class CachebackProperties {
     /** Options of a cache of type redis ({@code cacheback.caches.<alias>.redis.*}). */
     public static class RedisCache {
 
+        /** After a command timed out, commands fail fast and one probe is tried this often until Redis answers. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration probeInterval;
+
+
         /** Put before every key, to share one Redis between applications. Default: none. */
         private String keyPrefix;
 
@@ -287,10 +299,26 @@ public class CachebackProperties {
         public void setCluster(boolean cluster) {
             this.cluster = cluster;
         }
+
+        public Duration getProbeInterval() {
+            return probeInterval;
+        }
+
+        public void setProbeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
+        }
     }
 
     /** Options of a cache of type memcached ({@code cacheback.caches.<alias>.memcached.*}). */
     public static class MemcachedCache {
+
+        /** Put before every key (at most 8 bytes), to share memcached servers between applications. Default: none. */
+        private String keyPrefix;
+
+        /** After an operation on a server timed out, operations on its keys fail fast and one probe is tried this often until it answers. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration probeInterval;
+
 
         /** The longest one operation waits for its server before it fails and the job answers without the cache. Default 1 s. */
         @DurationUnit(ChronoUnit.SECONDS)
@@ -338,6 +366,22 @@ public class CachebackProperties {
 
         public void setItemSizeLimit(DataSize itemSizeLimit) {
             this.itemSizeLimit = itemSizeLimit;
+        }
+
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        public Duration getProbeInterval() {
+            return probeInterval;
+        }
+
+        public void setProbeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
         }
     }
 
@@ -410,6 +454,11 @@ public class CachebackProperties {
     /** Options of the redis queue, on Redis Streams ({@code cacheback.queue.redis.*}). */
     public static class RedisQueue {
 
+        /** After a command timed out, enqueues fail fast (refreshing synchronously) and one probe is tried this often until Redis answers. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration probeInterval;
+
+
         /** Whether the address is one node of a Redis Cluster. */
         private boolean cluster = false;
 
@@ -427,9 +476,6 @@ public class CachebackProperties {
 
         /** About how many entries each stream keeps (XADD MAXLEN ~). Default 100000. */
         private Long maxLength;
-
-        /** Deliveries of one task before it is moved to the dead-letter stream. Default 3. */
-        private Integer maxDeliveries;
 
         /** How long a task may stay unacknowledged before a live worker claims it; must exceed the longest refresh. Default 2 min. */
         @DurationUnit(ChronoUnit.SECONDS)
@@ -499,14 +545,6 @@ public class CachebackProperties {
             this.maxLength = maxLength;
         }
 
-        public Integer getMaxDeliveries() {
-            return maxDeliveries;
-        }
-
-        public void setMaxDeliveries(Integer maxDeliveries) {
-            this.maxDeliveries = maxDeliveries;
-        }
-
         public Duration getClaimIdle() {
             return claimIdle;
         }
@@ -546,34 +584,44 @@ public class CachebackProperties {
         public void setShutdownTimeout(Duration shutdownTimeout) {
             this.shutdownTimeout = shutdownTimeout;
         }
+
+        public Duration getProbeInterval() {
+            return probeInterval;
+        }
+
+        public void setProbeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
+        }
     }
 
     /** Options of the rabbitmq queue ({@code cacheback.queue.rabbitmq.*}). */
     public static class RabbitQueue {
+
+        /** Enqueued tasks waiting for the broker's confirm at most; past it an enqueue fails at once and refreshes synchronously. Default 1000. */
+        private Integer maxUnconfirmed;
+
+        /** How long a task may wait for its publish and confirm before it counts as lost (the lease then expires and the next stale read retries); also bounds a health check's queue declaration. Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration publishTimeout;
+
+        /** How long a connection attempt may take. Default 2 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration connectTimeout;
+
+        /** The pause between connection attempts, at most 2 s. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration reconnectInterval;
+
+        /** After a publish timed out, enqueues fail fast (refreshing synchronously) and one probe is tried this often until the broker answers. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration probeInterval;
+
 
         /** The queue for tasks whose job sets no queue task option; also what a worker consumes by default. Default "cacheback". */
         private String defaultQueue;
 
         /** Tasks each consumer holds unacknowledged (basicQos); worker only. Default 1. */
         private Integer prefetch;
-
-        /** Deliveries of one task before it is dead-lettered; worker only. Default 3. */
-        private Integer maxAttempts;
-
-        /** Publishing channels, hence enqueues waiting for a confirm at once. Default 4. */
-        private Integer publisherChannels;
-
-        /** How long an enqueue waits for the broker's confirm; also bounds a health check's queue declaration. Default 2 s. */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration confirmTimeout;
-
-        /** How long a connection attempt may take (the AMQP handshake gets twice it). Default 1 s. */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration connectionTimeout;
-
-        /** The pause between connection attempts. Default 5 s. */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration retryInterval;
 
         /** How long closing waits for running tasks; worker only. Default 30 s. */
         @DurationUnit(ChronoUnit.SECONDS)
@@ -595,46 +643,6 @@ public class CachebackProperties {
             this.prefetch = prefetch;
         }
 
-        public Integer getMaxAttempts() {
-            return maxAttempts;
-        }
-
-        public void setMaxAttempts(Integer maxAttempts) {
-            this.maxAttempts = maxAttempts;
-        }
-
-        public Integer getPublisherChannels() {
-            return publisherChannels;
-        }
-
-        public void setPublisherChannels(Integer publisherChannels) {
-            this.publisherChannels = publisherChannels;
-        }
-
-        public Duration getConfirmTimeout() {
-            return confirmTimeout;
-        }
-
-        public void setConfirmTimeout(Duration confirmTimeout) {
-            this.confirmTimeout = confirmTimeout;
-        }
-
-        public Duration getConnectionTimeout() {
-            return connectionTimeout;
-        }
-
-        public void setConnectionTimeout(Duration connectionTimeout) {
-            this.connectionTimeout = connectionTimeout;
-        }
-
-        public Duration getRetryInterval() {
-            return retryInterval;
-        }
-
-        public void setRetryInterval(Duration retryInterval) {
-            this.retryInterval = retryInterval;
-        }
-
         public Duration getShutdownTimeout() {
             return shutdownTimeout;
         }
@@ -642,10 +650,54 @@ public class CachebackProperties {
         public void setShutdownTimeout(Duration shutdownTimeout) {
             this.shutdownTimeout = shutdownTimeout;
         }
+
+        public Integer getMaxUnconfirmed() {
+            return maxUnconfirmed;
+        }
+
+        public void setMaxUnconfirmed(Integer maxUnconfirmed) {
+            this.maxUnconfirmed = maxUnconfirmed;
+        }
+
+        public Duration getPublishTimeout() {
+            return publishTimeout;
+        }
+
+        public void setPublishTimeout(Duration publishTimeout) {
+            this.publishTimeout = publishTimeout;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getReconnectInterval() {
+            return reconnectInterval;
+        }
+
+        public void setReconnectInterval(Duration reconnectInterval) {
+            this.reconnectInterval = reconnectInterval;
+        }
+
+        public Duration getProbeInterval() {
+            return probeInterval;
+        }
+
+        public void setProbeInterval(Duration probeInterval) {
+            this.probeInterval = probeInterval;
+        }
     }
 
     /** The worker that runs refresh tasks in this application. */
     public static class Worker {
+
+        /** Whether a worker whose caches are all private to its process (in-memory) may start; a worker refreshing into a cache no other process reads leaves them stale. Default false. */
+        private boolean allowLocalCache = false;
+
 
         /**
          * Whether this application consumes refresh tasks. The in-process queue always does; with a
@@ -681,6 +733,101 @@ public class CachebackProperties {
 
         public void setConcurrency(int concurrency) {
             this.concurrency = concurrency;
+        }
+
+        public boolean isAllowLocalCache() {
+            return allowLocalCache;
+        }
+
+        public void setAllowLocalCache(boolean allowLocalCache) {
+            this.allowLocalCache = allowLocalCache;
+        }
+    }
+
+    /**
+     * The retry policy of every queue's worker ({@code cacheback.retry.*}): a failed refresh is tried
+     * again after a backoff that starts at {@code initial-backoff} and grows by {@code multiplier}
+     * each attempt (jittered, capped at {@code max-backoff}), and dead-lettered with its reason after
+     * {@code max-attempts} attempts.
+     */
+    public static class Retry {
+
+        /** Tries in all before a failing refresh task is dead-lettered. Default 5. */
+        private Integer maxAttempts;
+
+        /** The backoff after the first failure. Default 1 s. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration initialBackoff;
+
+        /** The longest backoff. Default 5 min. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration maxBackoff;
+
+        /** Growth of the backoff per attempt, at least 1. Default 2. */
+        private Double multiplier;
+
+        /** Jitter fraction from 0 to 1: each backoff is scaled by a random factor in [1 - jitter, 1 + jitter]. Default 0.2. */
+        private Double jitter;
+
+        public Integer getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(Integer maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+
+        public Duration getInitialBackoff() {
+            return initialBackoff;
+        }
+
+        public void setInitialBackoff(Duration initialBackoff) {
+            this.initialBackoff = initialBackoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public Double getMultiplier() {
+            return multiplier;
+        }
+
+        public void setMultiplier(Double multiplier) {
+            this.multiplier = multiplier;
+        }
+
+        public Double getJitter() {
+            return jitter;
+        }
+
+        public void setJitter(Double jitter) {
+            this.jitter = jitter;
+        }
+
+        /** The policy these properties describe; unset ones take RetryPolicy's defaults. */
+        dev.cacheback.RetryPolicy toPolicy() {
+            dev.cacheback.RetryPolicy.Builder b = dev.cacheback.RetryPolicy.builder();
+            if (maxAttempts != null) {
+                b.maxAttempts(maxAttempts);
+            }
+            if (initialBackoff != null) {
+                b.initialBackoff(initialBackoff);
+            }
+            if (maxBackoff != null) {
+                b.maxBackoff(maxBackoff);
+            }
+            if (multiplier != null) {
+                b.multiplier(multiplier);
+            }
+            if (jitter != null) {
+                b.jitter(jitter);
+            }
+            return b.build();
         }
     }
 }

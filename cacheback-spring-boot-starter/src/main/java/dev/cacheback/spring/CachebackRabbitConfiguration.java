@@ -8,7 +8,7 @@ import org.springframework.context.annotation.Configuration;
 
 import java.util.List;
 
-import static dev.cacheback.spring.CachebackRedisConfiguration.ifSet;
+import static dev.cacheback.spring.CacheBackendFactory.ifSet;
 
 /** Wires cacheback-rabbitmq (the rabbitmq queue and its worker) when it is on the classpath; never loaded otherwise. */
 @Configuration(proxyBeanMethods = false)
@@ -33,9 +33,6 @@ class CachebackRabbitConfiguration {
                     if (options.getPrefetch() != null) {
                         workerOnly.add(PREFIX + ".rabbitmq.prefetch");
                     }
-                    if (options.getMaxAttempts() != null) {
-                        workerOnly.add(PREFIX + ".rabbitmq.max-attempts");
-                    }
                     if (!workerOnly.isEmpty()) {
                         throw new CachebackConfigurationException(String.join(" and ", workerOnly)
                                 + " configure a worker, but cacheback.worker.enabled is false (this node only publishes).",
@@ -47,11 +44,11 @@ class CachebackRabbitConfiguration {
                     RabbitRefreshQueue.Builder b = RabbitRefreshQueue.builder(address);
                     ifSet(options.getDefaultQueue(), b::defaultQueue);
                     ifSet(options.getPrefetch(), b::prefetch);
-                    ifSet(options.getMaxAttempts(), b::maxAttempts);
-                    ifSet(options.getPublisherChannels(), b::publisherChannels);
-                    ifSet(options.getConfirmTimeout(), b::confirmTimeout);
-                    ifSet(options.getConnectionTimeout(), b::connectionTimeout);
-                    ifSet(options.getRetryInterval(), b::retryInterval);
+                    ifSet(options.getMaxUnconfirmed(), b::maxUnconfirmed);
+                    ifSet(options.getPublishTimeout(), b::publishTimeout);
+                    ifSet(options.getConnectTimeout(), b::connectTimeout);
+                    ifSet(options.getReconnectInterval(), b::reconnectInterval);
+                    ifSet(options.getProbeInterval(), b::probeInterval);
                     if (worker.isEnabled()) {
                         ifSet(options.getShutdownTimeout(), b::shutdownTimeout);
                         String defaultQueue = options.getDefaultQueue();

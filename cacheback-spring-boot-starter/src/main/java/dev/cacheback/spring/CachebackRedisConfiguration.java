@@ -1,5 +1,7 @@
 package dev.cacheback.spring;
 
+import static dev.cacheback.spring.CacheBackendFactory.ifSet;
+
 import dev.cacheback.redis.RedisCacheBackend;
 import dev.cacheback.redis.RedisRefreshQueue;
 import dev.cacheback.spi.CacheBackend;
@@ -8,7 +10,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import java.util.function.Consumer;
 
 /** Wires cacheback-redis (caches of type redis, the redis queue) when it is on the classpath; never loaded otherwise. */
 @Configuration(proxyBeanMethods = false)
@@ -36,6 +37,7 @@ class CachebackRedisConfiguration {
                     ifSet(options.getKeyPrefix(), b::keyPrefix);
                     ifSet(options.getCommandTimeout(), b::commandTimeout);
                     ifSet(options.getConnectTimeout(), b::connectTimeout);
+                    ifSet(options.getProbeInterval(), b::probeInterval);
                     return b.build();
                 });
             }
@@ -64,7 +66,7 @@ class CachebackRedisConfiguration {
                     ifSet(options.getGroup(), b::group);
                     ifSet(options.getConsumerName(), b::consumerName);
                     ifSet(options.getMaxLength(), b::maxLength);
-                    ifSet(options.getMaxDeliveries(), b::maxDeliveries);
+                    ifSet(options.getProbeInterval(), b::probeInterval);
                     ifSet(options.getClaimIdle(), b::claimIdle);
                     ifSet(options.getBlockTime(), b::blockTime);
                     ifSet(options.getCommandTimeout(), b::commandTimeout);
@@ -84,12 +86,5 @@ class CachebackRedisConfiguration {
                 return built;
             }
         };
-    }
-
-    /** Calls {@code setter} with {@code value} when it is set (not null). */
-    static <T> void ifSet(T value, Consumer<T> setter) {
-        if (value != null) {
-            setter.accept(value);
-        }
     }
 }

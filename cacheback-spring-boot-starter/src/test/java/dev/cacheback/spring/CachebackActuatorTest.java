@@ -1,10 +1,8 @@
 package dev.cacheback.spring;
 
-import dev.cacheback.CacheEntry;
 import dev.cacheback.JobSettings;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.CacheBackendException;
-import dev.cacheback.spi.EntryCodec;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.ManualRefreshQueue;
 import org.junit.jupiter.api.Test;
@@ -15,7 +13,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -43,34 +40,13 @@ class CachebackActuatorTest {
     }
 
     /** A cache whose server is down. */
-    static final class DownCache implements CacheBackend {
-        @Override
-        public <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
-            throw new CacheBackendException("connection refused");
+    static final class DownCache extends dev.cacheback.test.ForwardingCacheBackend {
+        DownCache() {
+            super(CacheBackend.dummy());
         }
 
         @Override
-        public <V> Map<String, CacheEntry<V>> getAll(Collection<String> keys, EntryCodec<V> codec) {
-            throw new CacheBackendException("connection refused");
-        }
-
-        @Override
-        public <V> void set(String key, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
-            throw new CacheBackendException("connection refused");
-        }
-
-        @Override
-        public void delete(String key) {
-            throw new CacheBackendException("connection refused");
-        }
-
-        @Override
-        public boolean tryLease(String key, Duration ttl) {
-            throw new CacheBackendException("connection refused");
-        }
-
-        @Override
-        public void releaseLease(String key) {
+        protected void before(String operation) {
             throw new CacheBackendException("connection refused");
         }
 
