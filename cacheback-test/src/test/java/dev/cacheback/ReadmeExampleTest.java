@@ -4,12 +4,21 @@ import dev.cacheback.test.ManualRefreshQueue;
 import dev.cacheback.test.TestClock;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The README's examples, compiled and run, so they stay true. */
+/**
+ * The README's core examples, run as they are written: each block between {@code // --- README} and
+ * {@code // --- end} below is a README code block word for word (indentation aside), which
+ * {@link #theReadmeShowsTheseBlocksWordForWord} checks.
+ */
 class ReadmeExampleTest {
 
     record User(String name) {
@@ -27,33 +36,50 @@ class ReadmeExampleTest {
     record Profile(String name) {
     }
 
-    // --- README: the first example
-    static class UserJob extends Job<String, User> {
-        private final UserService users;
+    static final class ProfileService {
+        final AtomicInteger loads = new AtomicInteger();
 
+        Profile load(String name) {
+            loads.incrementAndGet();
+            return new Profile(name);
+        }
+    }
+
+    // --- README
+    class UserJob extends Job<String, User> {
+        private final UserService users;
         UserJob(Cacheback cacheback, UserService users) {
             super(cacheback, JobSettings.builder().lifetime(Duration.ofMinutes(10)).build());
             this.users = users;
         }
+        @Override protected User fetch(String username) { return users.load(username); } // the slow read
+    }
+    // --- end
 
-        @Override
-        protected User fetch(String username) {
-            return users.load(username);
+    @Test
+    void theFirstExampleWorksAsItSays() {
+        UserService users = new UserService();
+        // --- README
+        Cacheback cacheback = Cacheback.builder().build(); // in-memory cache, in-process refresh queue
+        User ada = new UserJob(cacheback, users).get("ada"); // miss: fetched once; then hits; once stale: served at once, refreshed behind
+        // --- end
+        try (cacheback) {
+            assertThat(ada).isEqualTo(new User("ada"));
+            assertThat(new UserJob(cacheback, users).get("ada")).isEqualTo(ada);
+            assertThat(users.loads).hasValue(1);
         }
     }
 
     @Test
-    void theFirstExampleWorksAsItSays() {
+    void theFirstExampleServesStaleDataAndRefreshesBehind() {
         UserService users = new UserService();
         TestClock clock = new TestClock();
         ManualRefreshQueue queue = new ManualRefreshQueue();
         try (Cacheback cacheback = Cacheback.builder().clock(clock).queue(queue).build()) {
             User ada = new UserJob(cacheback, users).get("ada");
-            assertThat(ada).isEqualTo(new User("ada"));
-            new UserJob(cacheback, users).get("ada");
-            assertThat(users.loads).hasValue(1);
             clock.advance(Duration.ofMinutes(11));
             assertThat(new UserJob(cacheback, users).get("ada")).isEqualTo(ada);
+            assertThat(users.loads).hasValue(1);
             queue.runPending();
             assertThat(users.loads).hasValue(2);
         }
@@ -61,18 +87,64 @@ class ReadmeExampleTest {
 
     @Test
     void theCachedFunctionExampleWorksAsItSays() {
-        AtomicInteger loads = new AtomicInteger();
+        ProfileService profileService = new ProfileService();
         try (Cacheback cacheback = Cacheback.builder().queue(new ManualRefreshQueue()).build()) {
+            // --- README
             CachedFunction<String, Profile> profiles = CachedFunction.builder("profiles", String.class, Profile.class)
                     .settings(JobSettings.builder().lifetime(Duration.ofMinutes(5)).fetchOnMiss(false).build())
-                    .build(cacheback, name -> {
-                        loads.incrementAndGet();
-                        return new Profile(name);
-                    });
-            Profile p = profiles.apply("ada");
-            assertThat(p).isNull();
-            profiles.job().invalidate("ada");
-            assertThat(loads).hasValue(0);
+                    .build(cacheback, profileService::load);
+            Profile p = profiles.apply("ada");         // the function, cached
+            profiles.job().invalidate("ada");          // its job: set, invalidate, delete, rawGet
+            // --- end
+            assertThat(p).as("fetchOnMiss(false): a miss answers empty() and refreshes behind").isNull();
+            assertThat(profileService.loads).hasValue(0);
         }
+    }
+
+    @Test
+    void theTestKitExampleWorksAsItSays() {
+        UserService users = new UserService();
+        // --- README
+        TestClock clock = new TestClock();
+        ManualRefreshQueue queue = new ManualRefreshQueue();
+        Cacheback cacheback = Cacheback.builder().clock(clock).queue(queue).build();
+        clock.advance(Duration.ofMinutes(11));     // data goes stale
+        queue.runPending();                         // run the refreshes that are due (a retry is due after its backoff)
+        // --- end
+        try (cacheback) {
+            assertThat(queue.enqueued()).isEmpty();
+            assertThat(new UserJob(cacheback, users).get("ada")).isEqualTo(new User("ada"));
+        }
+    }
+
+    @Test
+    void theReadmeShowsTheseBlocksWordForWord() throws IOException {
+        String readme = normalize(Files.readAllLines(Path.of("..", "README.md")));
+        List<String> source = Files.readAllLines(Path.of("src", "test", "java", "dev", "cacheback", "ReadmeExampleTest.java"));
+        List<List<String>> blocks = new ArrayList<>();
+        List<String> current = null;
+        for (String line : source) {
+            if (line.strip().equals("// --- README")) {
+                current = new ArrayList<>();
+            } else if (line.strip().equals("// --- end") && current != null) {
+                blocks.add(current);
+                current = null;
+            } else if (current != null) {
+                current.add(line);
+            }
+        }
+        assertThat(blocks).hasSize(4);
+        for (List<String> block : blocks) {
+            assertThat(readme).as("the README shows this block").contains(normalize(block));
+        }
+    }
+
+    /** Lines without their indentation, joined: README blocks sit at column 0, the test's inside classes. */
+    private static String normalize(List<String> lines) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : lines) {
+            sb.append(line.strip()).append('\n');
+        }
+        return sb.toString();
     }
 }
