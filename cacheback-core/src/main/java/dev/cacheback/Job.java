@@ -182,7 +182,7 @@ public abstract class Job<K, V> {
         }
         log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
         cacheback.listener().onStale(name, key, false);
-        markForRefresh(cache, key, args, Mark.STALE);
+        markForRefresh(cache, key, args, entry);
         return processResult(entry.data(), args, CacheStatus.STALE, false);
     }
 
@@ -211,7 +211,7 @@ public abstract class Job<K, V> {
             log.debug("{} {}: invalidate found no entry", name, key);
             return;
         }
-        markForRefresh(cache, key, args, Mark.INVALIDATED);
+        markForRefresh(cache, key, args, entry);
     }
 
     /** {@link #invalidate(Object)} for a no-argument job. */
@@ -524,7 +524,7 @@ public abstract class Job<K, V> {
         }
         log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
         cacheback.listener().onMiss(name, key, false);
-        markForRefresh(cache, key, args, Mark.MISSING);
+        markForRefresh(cache, key, args, null);
         return processResult(empty(), args, CacheStatus.MISS, false);
     }
 
@@ -543,22 +543,15 @@ public abstract class Job<K, V> {
         });
     }
 
-    /** Why an entry is being marked for refresh: each decides what "still needs it" means. */
-    private enum Mark {
-        /** A read found stale data: refresh unless it is fresh again (or gone) by the time the lease is held. */
-        STALE,
-        /** A read found nothing and does not fetch: store {@link #empty()} and refresh, unless filled meanwhile. */
-        MISSING,
-        /** {@link #invalidate}: refresh the entry if it still exists. */
-        INVALIDATED
-    }
-
     /**
-     * Takes the key's lease; if taken, reads the entry once more under it, re-stores it to go stale
-     * after the refresh timeout (conditionally on the version read, so a {@code set} or {@code delete}
-     * made meanwhile wins), and enqueues one refresh carrying the lease's token.
+     * Takes the key's lease; if taken, re-stores the entry this call read ({@code seen}, or
+     * {@link #empty()} when it read none) to go stale after the refresh timeout — conditionally on
+     * the version it read, so that an entry replaced since (a refresh that just finished, a
+     * {@code set}, a {@code delete}) stands and no task is made — and enqueues one refresh carrying
+     * the lease's token. Two round trips to a remote cache besides the enqueue: the lease and the
+     * conditional write.
      */
-    private void markForRefresh(CacheSlot cache, String key, K args, Mark mark) {
+    private void markForRefresh(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
         String token;
         try {
             token = cache.backend().tryLease(key, refreshTimeout());
@@ -571,22 +564,10 @@ public abstract class Job<K, V> {
             cacheback.listener().onRefreshDeduplicated(name, key);
             return;
         }
-        CacheEntry<V> current = read(cache, key, false);
-        boolean needed = switch (mark) {
-            case STALE -> current != null && !isFresh(current);
-            case MISSING -> current == null || !isFresh(current);
-            case INVALIDATED -> current != null;
-        };
-        if (!needed) {
-            releaseLease(cache, key, token);
-            cacheback.listener().onRefreshDeduplicated(name, key);
-            return;
-        }
-        CacheEntry<V> marked = new CacheEntry<>(timeout(args), current != null ? current.data() : empty(),
-                CacheEntry.newVersion());
-        Boolean stored = storeIfVersion(cache, key, current == null ? CacheEntry.NO_ENTRY : current.version(), marked, true);
+        CacheEntry<V> marked = new CacheEntry<>(timeout(args), seen != null ? seen.data() : empty(), CacheEntry.newVersion());
+        Boolean stored = storeIfVersion(cache, key, seen == null ? CacheEntry.NO_ENTRY : seen.version(), marked, true, false);
         if (Boolean.FALSE.equals(stored)) {
-            log.debug("{} {}: replaced while being marked for refresh; the newer entry stands", name, key);
+            log.debug("{} {}: replaced since it was read; the newer entry stands", name, key);
             releaseLease(cache, key, token);
             cacheback.listener().onRefreshDeduplicated(name, key);
             return;
@@ -751,7 +732,7 @@ public abstract class Job<K, V> {
         V data = timedFetch(key, args);
         if (base != null && shouldStore(args, data)) {
             CacheEntry<V> entry = new CacheEntry<>(expiry(args), data, CacheEntry.newVersion());
-            if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade))) {
+            if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade, true))) {
                 log.debug("{} {}: refreshed data not stored: the entry was replaced (set, delete or another refresh) "
                         + "since the refresh began", name, key);
                 cacheback.listener().onRefreshSuperseded(name, key);
@@ -801,11 +782,14 @@ public abstract class Job<K, V> {
 
     /**
      * Stores an entry if the one there has version {@code expected}, as {@link #store} does otherwise.
+     * {@code verify}: read it back under verify-writes (not for re-storing data that was read from
+     * the cache a moment ago).
      *
      * @return whether it stored; {@code null} when the cache failed (with {@code degrade}) or could not
      *     hold the data (verify-writes off)
      */
-    private Boolean storeIfVersion(CacheSlot cache, String key, long expected, CacheEntry<V> entry, boolean degrade) {
+    private Boolean storeIfVersion(CacheSlot cache, String key, long expected, CacheEntry<V> entry, boolean degrade,
+                                   boolean verify) {
         boolean stored;
         try {
             stored = cache.backend().setIfVersion(key, expected, entry, cacheTtl(), entryCodec);
@@ -819,7 +803,7 @@ public abstract class Job<K, V> {
             cache.failed("set", e);
             return null;
         }
-        if (stored) {
+        if (stored && verify) {
             verifyStored(cache, key, entry, degrade);
         }
         return stored;

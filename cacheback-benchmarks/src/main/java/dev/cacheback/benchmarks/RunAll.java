@@ -83,7 +83,7 @@ public final class RunAll {
     }
 
     /** The parts {@code --only} can name. */
-    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline");
+    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale");
 
     /** Refresh tasks per pipeline measurement. */
     static final int PIPELINE_TASKS = 5_000;
@@ -153,6 +153,10 @@ public final class RunAll {
                 report.gap("Refresh pipeline on Redis Streams: Redis was not reachable.");
             }
             PipelineSection.run(report, PIPELINE_TASKS, brokers);
+        }
+        if (mode.runs("stale")) {
+            StaleReadSection.run(report, StaleReadSection.setups(redis, mode.remote && Servers.rabbitUp(), report),
+                    mode.smoke ? 200 : 2_000);
         }
         return report;
     }
