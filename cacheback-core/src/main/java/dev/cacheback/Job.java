@@ -548,31 +548,28 @@ public abstract class Job<K, V> {
      * {@link #empty()} when it read none) to go stale after the refresh timeout — conditionally on
      * the version it read, so that an entry replaced since (a refresh that just finished, a
      * {@code set}, a {@code delete}) stands and no task is made — and enqueues one refresh carrying
-     * the lease's token. Two round trips to a remote cache besides the enqueue: the lease and the
-     * conditional write.
+     * the lease's token. One round trip to a cache that does both in one step (Redis), two otherwise,
+     * besides the enqueue.
      */
     private void markForRefresh(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
+        CacheEntry<V> marked = new CacheEntry<>(timeout(args), seen != null ? seen.data() : empty(), CacheEntry.newVersion());
         String token;
         try {
-            token = cache.backend().tryLease(key, refreshTimeout());
+            token = cache.backend().tryLeaseAndSetIfVersion(key, refreshTimeout(),
+                    seen == null ? CacheEntry.NO_ENTRY : seen.version(), marked, cacheTtl(), entryCodec);
+        } catch (EntryTooLargeException | CodecException e) {
+            unableToSave(cache, marked, e);
+            return;
         } catch (RuntimeException e) {
             cache.failed("lease", e);
             return;
         }
         if (token == null) {
-            log.debug("{} {}: refresh already under way elsewhere", name, key);
+            log.debug("{} {}: refresh already under way elsewhere, or the entry was replaced since it was read", name, key);
             cacheback.listener().onRefreshDeduplicated(name, key);
             return;
         }
-        CacheEntry<V> marked = new CacheEntry<>(timeout(args), seen != null ? seen.data() : empty(), CacheEntry.newVersion());
-        Boolean stored = storeIfVersion(cache, key, seen == null ? CacheEntry.NO_ENTRY : seen.version(), marked, true, false);
-        if (Boolean.FALSE.equals(stored)) {
-            log.debug("{} {}: replaced since it was read; the newer entry stands", name, key);
-            releaseLease(cache, key, token);
-            cacheback.listener().onRefreshDeduplicated(name, key);
-            return;
-        }
-        enqueue(cache, key, args, token, stored == null ? null : marked.version());
+        enqueue(cache, key, args, token, marked.version());
     }
 
     /**

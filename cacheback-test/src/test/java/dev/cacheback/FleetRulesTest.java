@@ -98,7 +98,7 @@ class FleetRulesTest {
             @Override
             protected void before(String operation) {
                 Runnable hook = beforeConditionalWrite[0];
-                if (operation.equals("setIfVersion") && hook != null) {
+                if (operation.equals("tryLeaseAndSetIfVersion") && hook != null) {
                     beforeConditionalWrite[0] = null;
                     hook.run();
                 }

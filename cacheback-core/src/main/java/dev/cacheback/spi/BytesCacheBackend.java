@@ -65,6 +65,41 @@ public abstract class BytesCacheBackend implements CacheBackend {
         setBytes(key, codec.encode(entry), ttl);
     }
 
+    /**
+     * {@link #tryLeaseAndSetIfVersion} on bytes. Default: {@link #tryLease} then
+     * {@link #setBytesIfVersion}, giving the lease back when the version differs; override to do
+     * both in one round trip.
+     */
+    protected String tryLeaseAndSetBytesIfVersion(String key, Duration leaseTtl, long expectedVersion, byte[] value,
+                                                  Duration ttl) {
+        String token = tryLease(key, leaseTtl);
+        if (token == null) {
+            return null;
+        }
+        boolean stored;
+        try {
+            stored = setBytesIfVersion(key, expectedVersion, value, ttl);
+        } catch (RuntimeException e) {
+            try {
+                releaseLease(key, token);
+            } catch (RuntimeException release) {
+                e.addSuppressed(release);
+            }
+            throw e;
+        }
+        if (!stored) {
+            releaseLease(key, token);
+            return null;
+        }
+        return token;
+    }
+
+    @Override
+    public final <V> String tryLeaseAndSetIfVersion(String key, Duration leaseTtl, long expectedVersion,
+                                                    CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
+        return tryLeaseAndSetBytesIfVersion(key, leaseTtl, expectedVersion, codec.encode(entry), ttl);
+    }
+
     @Override
     public final <V> boolean setIfVersion(String key, long expectedVersion, CacheEntry<V> entry, Duration ttl,
                                           EntryCodec<V> codec) {

@@ -116,6 +116,42 @@ public interface CacheBackend extends AutoCloseable {
     String tryLease(String key, Duration ttl);
 
     /**
+     * Takes the lease of {@code key} (as {@link #tryLease}) and, if taken, stores {@code entry} if the
+     * entry there has version {@code expectedVersion} (as {@link #setIfVersion}); when the version
+     * differs, gives the lease back. What a stale read does to mark its entry for refresh: a backend
+     * that can do both in one round trip (a Redis script) overrides this; the default makes the two
+     * calls.
+     *
+     * @return the lease's token when the lease was taken and the entry stored; {@code null} when
+     *     another holds the lease, or the entry was replaced since it was read (the lease is then free)
+     * @throws CacheBackendException when the server cannot answer (the lease, if taken, then expires
+     *     by itself)
+     */
+    default <V> String tryLeaseAndSetIfVersion(String key, Duration leaseTtl, long expectedVersion, CacheEntry<V> entry,
+                                               Duration ttl, EntryCodec<V> codec) {
+        String token = tryLease(key, leaseTtl);
+        if (token == null) {
+            return null;
+        }
+        boolean stored;
+        try {
+            stored = setIfVersion(key, expectedVersion, entry, ttl, codec);
+        } catch (RuntimeException e) {
+            try {
+                releaseLease(key, token);
+            } catch (RuntimeException release) {
+                e.addSuppressed(release);
+            }
+            throw e;
+        }
+        if (!stored) {
+            releaseLease(key, token);
+            return null;
+        }
+        return token;
+    }
+
+    /**
      * Gives the lease of {@code key} back if {@code token} still holds it (compare-and-delete): a
      * process never releases a lease another has taken since its own expired.
      *

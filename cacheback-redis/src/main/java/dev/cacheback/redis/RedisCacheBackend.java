@@ -97,6 +97,32 @@ public final class RedisCacheBackend extends BytesCacheBackend {
             redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
             return 1
             """);
+    /**
+     * Takes the lease and stores the entry if the version there is the one expected, in one step (a
+     * stale read's mark): KEYS[1] the key, KEYS[2] its lease key, ARGV[1] the token, ARGV[2] the
+     * lease's time to live in ms, ARGV[3] the expected version's 8 bytes, ARGV[4] the new entry,
+     * ARGV[5] its time to live in ms. Returns 1 when both happened, 0 when the lease is held, -1 when
+     * the version differed (the lease is then deleted again). Standalone Redis only: on a cluster the
+     * two keys may live in different slots.
+     */
+    static final RedisConnector.Script LEASE_AND_SET_IF_VERSION = RedisConnector.Script.of("""
+            if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+                return 0
+            end
+            local ok, value = pcall(redis.call, 'GET', KEYS[1])
+            local version = '\0\0\0\0\0\0\0\0'
+            if ok and value and string.len(value) >= 24 and string.sub(value, 1, 2) == 'CB'
+                    and string.byte(value, 3) == 2 then
+                version = string.sub(value, 17, 24)
+            end
+            if version ~= ARGV[3] then
+                redis.call('DEL', KEYS[2])
+                return -1
+            end
+            redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+            return 1
+            """);
+
     /** Redis's largest string value (proto-max-bulk-len's default). */
     private static final long MAX_VALUE_BYTES = 512L * 1024 * 1024;
 
@@ -194,6 +220,21 @@ public final class RedisCacheBackend extends BytesCacheBackend {
         Long stored = call("EVALSHA set-if-version", key, r -> RedisConnector.eval(r, SET_IF_VERSION,
                 ScriptOutputType.INTEGER, keys, EntryFormat.versionBytes(expectedVersion), value, millis(ttl)));
         return stored != null && stored == 1L;
+    }
+
+    /** One script on standalone Redis (one round trip for a stale read's mark); two calls on a cluster. */
+    @Override
+    protected String tryLeaseAndSetBytesIfVersion(String key, Duration leaseTtl, long expectedVersion, byte[] value,
+                                                  Duration ttl) {
+        if (cluster) {
+            return super.tryLeaseAndSetBytesIfVersion(key, leaseTtl, expectedVersion, value, ttl);
+        }
+        String token = Leases.newToken();
+        byte[][] keys = {redisKey(key), redisKey(key + LEASE_SUFFIX)};
+        Long result = call("EVALSHA lease-and-set-if-version", key, r -> RedisConnector.eval(r, LEASE_AND_SET_IF_VERSION,
+                ScriptOutputType.INTEGER, keys, token.getBytes(StandardCharsets.US_ASCII), millis(leaseTtl),
+                EntryFormat.versionBytes(expectedVersion), value, millis(ttl)));
+        return result != null && result == 1L ? token : null;
     }
 
     @Override

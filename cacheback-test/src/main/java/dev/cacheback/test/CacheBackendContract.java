@@ -233,6 +233,31 @@ public abstract class CacheBackendContract {
     }
 
     @Test
+    void theLeaseAndTheConditionalWriteTogetherTakeBothOrNeither() {
+        CacheEntry<Item> base = new CacheEntry<>(clock.instant(), item("base"), CacheEntry.newVersion());
+        backend.set(key("mark"), base, Duration.ofMinutes(5), codec);
+        CacheEntry<Item> marked = new CacheEntry<>(clock.instant(), item("marked"), CacheEntry.newVersion());
+        String token = backend.tryLeaseAndSetIfVersion(key("mark"), Duration.ofMinutes(1), base.version(), marked,
+                Duration.ofMinutes(5), codec);
+        assertThat(token).isNotNull();
+        assertThat(backend.get(key("mark"), codec)).isEqualTo(marked);
+        CacheEntry<Item> again = new CacheEntry<>(clock.instant(), item("again"), CacheEntry.newVersion());
+        assertThat(backend.tryLeaseAndSetIfVersion(key("mark"), Duration.ofMinutes(1), marked.version(), again,
+                Duration.ofMinutes(5), codec)).as("the lease is held").isNull();
+        assertThat(backend.get(key("mark"), codec)).isEqualTo(marked);
+        assertThat(backend.releaseLease(key("mark"), token)).isTrue();
+        assertThat(backend.tryLeaseAndSetIfVersion(key("mark"), Duration.ofMinutes(1), base.version(), again,
+                Duration.ofMinutes(5), codec)).as("the version moved on").isNull();
+        assertThat(backend.get(key("mark"), codec)).isEqualTo(marked);
+        String free = backend.tryLease(key("mark"), Duration.ofMinutes(1));
+        assertThat(free).as("a refused mark leaves the lease free").isNotNull();
+        backend.releaseLease(key("mark"), free);
+        assertThat(backend.tryLeaseAndSetIfVersion(key("mark-new"), Duration.ofMinutes(1), CacheEntry.NO_ENTRY, again,
+                Duration.ofMinutes(5), codec)).as("no entry expected, none there").isNotNull();
+        assertThat(backend.get(key("mark-new"), codec)).isEqualTo(again);
+    }
+
+    @Test
     void exactlyOneOf32ConcurrentConditionalWritesOnOneVersionStores() {
         CacheEntry<Item> base = new CacheEntry<>(clock.instant(), item("base"), CacheEntry.newVersion());
         backend.set(key("cas-race"), base, Duration.ofMinutes(5), codec);

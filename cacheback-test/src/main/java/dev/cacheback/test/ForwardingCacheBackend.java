@@ -30,7 +30,7 @@ public class ForwardingCacheBackend implements CacheBackend {
 
     /**
      * Called before every operation with its name ({@code get}, {@code getAll}, {@code set},
-     * {@code setIfVersion}, {@code delete}, {@code tryLease}, {@code releaseLease}, {@code extendLease},
+     * {@code setIfVersion}, {@code tryLeaseAndSetIfVersion}, {@code delete}, {@code tryLease}, {@code releaseLease}, {@code extendLease},
      * {@code ping}): throw from it to make the operation fail. Does nothing by default.
      */
     protected void before(String operation) {
@@ -63,6 +63,13 @@ public class ForwardingCacheBackend implements CacheBackend {
     public <V> boolean setIfVersion(String key, long expectedVersion, CacheEntry<V> entry, Duration ttl, EntryCodec<V> codec) {
         before("setIfVersion");
         return delegate.setIfVersion(key, expectedVersion, entry, ttl, codec);
+    }
+
+    @Override
+    public <V> String tryLeaseAndSetIfVersion(String key, Duration leaseTtl, long expectedVersion, CacheEntry<V> entry,
+                                              Duration ttl, EntryCodec<V> codec) {
+        before("tryLeaseAndSetIfVersion");
+        return delegate.tryLeaseAndSetIfVersion(key, leaseTtl, expectedVersion, entry, ttl, codec);
     }
 
     @Override
