@@ -72,26 +72,7 @@ public abstract class BytesCacheBackend implements CacheBackend {
      */
     protected String tryLeaseAndSetBytesIfVersion(String key, Duration leaseTtl, long expectedVersion, byte[] value,
                                                   Duration ttl) {
-        String token = tryLease(key, leaseTtl);
-        if (token == null) {
-            return null;
-        }
-        boolean stored;
-        try {
-            stored = setBytesIfVersion(key, expectedVersion, value, ttl);
-        } catch (RuntimeException e) {
-            try {
-                releaseLease(key, token);
-            } catch (RuntimeException release) {
-                e.addSuppressed(release);
-            }
-            throw e;
-        }
-        if (!stored) {
-            releaseLease(key, token);
-            return null;
-        }
-        return token;
+        return Leases.takeThenStore(this, key, leaseTtl, () -> setBytesIfVersion(key, expectedVersion, value, ttl));
     }
 
     @Override

@@ -129,26 +129,7 @@ public interface CacheBackend extends AutoCloseable {
      */
     default <V> String tryLeaseAndSetIfVersion(String key, Duration leaseTtl, long expectedVersion, CacheEntry<V> entry,
                                                Duration ttl, EntryCodec<V> codec) {
-        String token = tryLease(key, leaseTtl);
-        if (token == null) {
-            return null;
-        }
-        boolean stored;
-        try {
-            stored = setIfVersion(key, expectedVersion, entry, ttl, codec);
-        } catch (RuntimeException e) {
-            try {
-                releaseLease(key, token);
-            } catch (RuntimeException release) {
-                e.addSuppressed(release);
-            }
-            throw e;
-        }
-        if (!stored) {
-            releaseLease(key, token);
-            return null;
-        }
-        return token;
+        return Leases.takeThenStore(this, key, leaseTtl, () -> setIfVersion(key, expectedVersion, entry, ttl, codec));
     }
 
     /**
