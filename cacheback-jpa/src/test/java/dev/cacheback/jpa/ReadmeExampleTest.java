@@ -16,13 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The README's example, the seed's {@code user_detail} and {@code staff} views, kept compiling and working. */
 class ReadmeExampleTest {
 
+    // The seed: user = QuerySetGetJob(models.User).get(username=username), and
+    // staff = QuerySetFilterJob(models.User).get(is_staff=True).
     // --- README example start
-    /** The seed: {@code user = QuerySetGetJob(models.User).get(username=username)}. */
     static User userDetail(EntityManagerFactory emf, String username) {
         return new EntityGetJob<>(User.class, emf).get(Map.of("username", username));
     }
-
-    /** The seed: {@code staff = QuerySetFilterJob(models.User).get(is_staff=True)}. */
     static List<User> staff(EntityManagerFactory emf) {
         return new EntityFilterJob<>(User.class, emf).get(Map.of("staff", true));
     }
@@ -60,5 +59,19 @@ class ReadmeExampleTest {
         assertThat(staff(emf)).extracting(User::getUsername).containsExactly("ada");
         assertThat(listener.count("fetch")).isEqualTo(2);
         assertThat(listener.count("hit")).isEqualTo(2);
+    }
+
+    @Test
+    void theReadmeShowsTheExampleWordForWord() throws java.io.IOException {
+        List<String> source = java.nio.file.Files.readAllLines(java.nio.file.Path.of("src", "test", "java", "dev",
+                "cacheback", "jpa", "ReadmeExampleTest.java"));
+        int from = source.indexOf("    // --- README example start");
+        int to = source.indexOf("    // --- README example end");
+        StringBuilder block = new StringBuilder();
+        source.subList(from + 1, to).forEach(line -> block.append(line.strip()).append('\n'));
+        StringBuilder readme = new StringBuilder();
+        java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "README.md"))
+                .forEach(line -> readme.append(line.strip()).append('\n'));
+        assertThat(readme.toString()).contains(block.toString());
     }
 }
