@@ -55,8 +55,8 @@ public class CachebackAutoConfiguration {
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    WorkerStarter cachebackWorkerStarter() {
-        return new WorkerStarter();
+    WorkerNode cachebackWorkerNode(ObjectProvider<dev.cacheback.Cacheback> cacheback, CachebackProperties properties) {
+        return new WorkerNode(cacheback, properties);
     }
 
     @Bean

@@ -228,7 +228,7 @@ class ReadmePropertiesTest {
                 && b.body().contains("management.endpoint.health.group.liveness")).findFirst().orElseThrow();
         with(load(health)).withPropertyValues("cacheback.queue.type=rabbitmq",
                 "cacheback.queue.address=amqp://guest:guest@127.0.0.1:" + TestServers.freePort(),
-                "cacheback.queue.rabbitmq.connection-timeout=300ms", "cacheback.worker.enabled=false").run(context -> {
+                "cacheback.queue.rabbitmq.connect-timeout=300ms", "cacheback.worker.enabled=false").run(context -> {
             assertThat(context).hasNotFailed();
             started(context);
             HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);
