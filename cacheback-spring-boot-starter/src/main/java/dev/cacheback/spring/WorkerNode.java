@@ -27,8 +27,8 @@ import java.util.stream.Collectors;
  * <p>{@link #start()} runs after every singleton exists, so every {@link Cached @Cached} method's job
  * and every {@link Job} bean is registered before the first task is read (DESIGN.md F4). On a worker
  * node it first refuses to start, through {@link CachebackConfigurationException} (reported by
- * {@link CachebackFailureAnalyzer}), when a cache is private to the process
- * ({@link WorkerLauncher#requireSharedCaches}), unless {@code cacheback.worker.allow-local-cache=true};
+ * {@link CachebackFailureAnalyzer}), when no job exists, or when a cache is private to the process
+ * ({@link WorkerLauncher#requireSharedCaches}) unless {@code cacheback.worker.allow-local-cache=true};
  * then it calls {@link dev.cacheback.Cacheback#startWorkers()} (on every node: it does nothing for
  * queues that consume nothing here).
  *
@@ -79,8 +79,11 @@ final class WorkerNode implements SmartLifecycle {
                 return;
             }
             boolean workerNode = isWorkerNode(properties);
-            if (workerNode && !properties.getWorker().isAllowLocalCache()) {
-                requireSharedCaches(cacheback, properties);
+            if (workerNode) {
+                requireJobs(cacheback, properties);
+                if (!properties.getWorker().isAllowLocalCache()) {
+                    requireSharedCaches(cacheback, properties);
+                }
             }
             if (properties.getWorker().isEnabled()) {
                 cacheback.startWorkers();
@@ -99,12 +102,21 @@ final class WorkerNode implements SmartLifecycle {
                 keepAlive = thread;
                 stopped = latch;
                 String jobs = cacheback.jobs().stream().map(Job::name).sorted().collect(Collectors.joining(", "));
-                log.info("Cacheback worker node consuming {} on {} with {} at once; jobs [{}]; stops when the context closes "
-                                + "(SIGTERM)", properties.getWorker().getQueues().isEmpty() ? "the default queue"
-                                : properties.getWorker().getQueues(), cacheback.queue().describe(),
-                        properties.getWorker().getConcurrency(), jobs);
+                log.info("Cacheback worker node consuming from {}, {} tasks at once; jobs [{}]; it stops when the context "
+                        + "closes (SIGTERM)", cacheback.queue().describe(), properties.getWorker().getConcurrency(), jobs);
             }
             running = true;
+        }
+    }
+
+    private static void requireJobs(dev.cacheback.Cacheback cacheback, CachebackProperties properties) {
+        if (cacheback.jobs().isEmpty()) {
+            throw new CachebackConfigurationException("This application is a Cacheback worker node (cacheback.worker.enabled "
+                    + "is true and cacheback.queue.type is " + CachebackAutoConfiguration.name(properties.getQueue().getType())
+                    + "), but it has no job to refresh: no @Cached method and no Job bean exists once the context is "
+                    + "refreshed, so every task it took would name an unknown job and be dead-lettered.",
+                    "Run the same application as your web nodes (its @Cached methods and Job beans) as the worker node, "
+                            + "or set cacheback.worker.enabled=false if this application only publishes.");
         }
     }
 
