@@ -43,7 +43,7 @@ class SandboxActuatorTest {
                 .contains("\"lifetime\":\"PT10S\"");
 
         HttpResponse<String> deleted = post(port, "/actuator/cacheback/sandbox.quote-method",
-                "{\"action\":\"delete\",\"args\":\"[\\\"HTTP\\\"]\"}");
+                "{\"action\":\"delete\",\"args\":[\"HTTP\"]}");   // one element per method parameter
         assertThat(deleted.statusCode()).isEqualTo(200);
         assertThat(deleted.body()).contains("sandbox.quote-method:");
         assertThat(get(port, "/method?symbol=HTTP").body()).contains(">MISS<");

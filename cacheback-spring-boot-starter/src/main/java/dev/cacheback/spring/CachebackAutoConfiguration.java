@@ -25,7 +25,8 @@ import java.util.List;
  * Builds the Cacheback runtime from {@code cacheback.*} properties, makes it the default, and closes
  * it when the context closes; backs off when the application defines its own
  * {@link dev.cacheback.Cacheback} bean. Redis, memcached and RabbitMQ are only touched when their
- * modules are on the classpath. Also proxies {@link Cacheback @Cacheback} methods and, with
+ * modules are on the classpath. Also proxies {@link Cached @Cached} methods, starts the workers once
+ * the context is refreshed and keeps a worker node's JVM up ({@link WorkerNode}) and, with
  * Micrometer, records metrics.
  */
 @AutoConfiguration(afterName = {
@@ -55,8 +56,8 @@ public class CachebackAutoConfiguration {
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    WorkerStarter cachebackWorkerStarter() {
-        return new WorkerStarter();
+    WorkerNode cachebackWorkerNode(ObjectProvider<dev.cacheback.Cacheback> cacheback, CachebackProperties properties) {
+        return new WorkerNode(cacheback, properties);
     }
 
     @Bean

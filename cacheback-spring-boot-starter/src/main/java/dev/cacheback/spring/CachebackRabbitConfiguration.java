@@ -16,7 +16,7 @@ import static dev.cacheback.spring.CacheBackendFactory.ifSet;
 class CachebackRabbitConfiguration {
 
     @Bean
-    RefreshQueueFactory cachebackRabbitQueueFactory(WorkerStarter starter) {
+    RefreshQueueFactory cachebackRabbitQueueFactory() {
         return new RefreshQueueFactory() {
             @Override
             public CachebackProperties.QueueType type() {
@@ -58,9 +58,6 @@ class CachebackRabbitConfiguration {
                     }
                     return b.build();
                 });
-                if (worker.isEnabled()) {
-                    starter.onStart(built::startWorker);
-                }
                 return built;
             }
         };

@@ -45,7 +45,7 @@ class CachebackRedisConfiguration {
     }
 
     @Bean
-    RefreshQueueFactory cachebackRedisQueueFactory(WorkerStarter starter) {
+    RefreshQueueFactory cachebackRedisQueueFactory() {
         return new RefreshQueueFactory() {
             @Override
             public CachebackProperties.QueueType type() {
@@ -80,9 +80,6 @@ class CachebackRedisConfiguration {
                     }
                     return b.build();
                 });
-                if (worker.isEnabled()) {
-                    starter.onStart(built::startWorker);
-                }
                 return built;
             }
         };

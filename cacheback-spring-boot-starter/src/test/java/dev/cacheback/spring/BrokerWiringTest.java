@@ -137,6 +137,8 @@ class BrokerWiringTest {
                 "cacheback.queue.type=rabbitmq",
                 "cacheback.queue.address=" + TestServers.rabbitUri(),
                 "cacheback.queue.rabbitmq.default-queue=" + queue,
+                // one process serves and refreshes: its in-memory cache is the one it reads
+                "cacheback.worker.allow-local-cache=true",
                 "cacheback.worker.concurrency=2").run(context -> {
             dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
             assertThat(cacheback.queue().describe()).contains("rabbitmq").contains(queue).doesNotContain("guest:guest");

@@ -94,8 +94,8 @@ class CachebackPropertiesTest {
     @Test
     void aBadDurationNamesTheKey() {
         FailureAnalysis analysis = failureOf("cacheback.queue.type=rabbitmq", "cacheback.queue.address=amqp://127.0.0.1:1",
-                "cacheback.queue.rabbitmq.confirm-timeout=soon");
-        assertThat(analysis.getDescription()).contains("cacheback.queue.rabbitmq.confirm-timeout").contains("\"soon\"");
+                "cacheback.queue.rabbitmq.publish-timeout=soon");
+        assertThat(analysis.getDescription()).contains("cacheback.queue.rabbitmq.publish-timeout").contains("\"soon\"");
         assertThat(analysis.getAction()).contains("a duration");
     }
 

@@ -31,7 +31,7 @@ class CachedAnnotationsTest {
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class))
             .withUserConfiguration(Setup.class)
-            .withPropertyValues("cacheback.caches.default.type=in-memory", "cacheback.caches.default.options.store-copies=true");
+            .withPropertyValues("cacheback.caches.default.type=in-memory", "cacheback.caches.default.in-memory.store-copies=true");
 
     public record Quote(String symbol, int version) {
     }

@@ -222,13 +222,76 @@ class ReadmePropertiesTest {
         });
     }
 
+    /** The README's worker profile block, found by its first line. */
+    private static Block workerProfile(List<Block> blocks) {
+        return blocks.stream().filter(b -> b.lang().equals("properties")
+                && b.body().startsWith("# application-worker.properties")).findFirst().orElseThrow();
+    }
+
+    /** The README's web node block: the first that sets cacheback.worker.enabled=false. */
+    private static Block webNode(List<Block> blocks) {
+        return blocks.stream().filter(b -> b.lang().equals("properties")
+                && b.body().contains("\ncacheback.worker.enabled=false")).findFirst().orElseThrow();
+    }
+
+    private static boolean keepAliveThread() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("cacheback-worker-node") && t.isAlive());
+    }
+
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class OneJob {
+        @org.springframework.context.annotation.Bean
+        dev.cacheback.test.CountingJob readmeJob(dev.cacheback.Cacheback cacheback) {
+            return new dev.cacheback.test.CountingJob(cacheback, dev.cacheback.JobSettings.builder().name("readme.job").build());
+        }
+    }
+
+    @Test
+    void theWorkerProfileIsTheFileTheTwoJvmTestRunsAndTheCommandNamesIt() throws IOException {
+        List<Block> blocks = blocks();
+        Block profile = workerProfile(blocks);
+        // fleet.WorkerNodeFleetTest starts its worker JVM with --spring.profiles.active=worker and this file
+        assertThat(Files.readString(Path.of("src", "test", "resources", "application-worker.properties")))
+                .isEqualTo(profile.body());
+        Block command = blocks.get(profile.index() + 1);
+        assertThat(command.lang()).isEqualTo("bash");
+        assertThat(command.body().lines().map(l -> l.replaceAll("\\s+#.*$", "")))
+                .containsExactly("java -jar app.jar", "java -jar app.jar --spring.profiles.active=worker");
+    }
+
+    @Test
+    void theWebBlockIsAWebNodeAndWithTheWorkerProfileOverItAWorkerNode() throws IOException {
+        URI redis = URI.create(TestServers.redisUri());
+        TestServers.require("Redis", redis.getHost(), redis.getPort());
+        URI rabbit = URI.create(TestServers.rabbitUri());
+        TestServers.require("RabbitMQ", rabbit.getHost(), rabbit.getPort() < 0 ? 5672 : rabbit.getPort());
+        List<Block> blocks = blocks();
+        MapPropertySource web = load(webNode(blocks));
+        MapPropertySource profile = load(workerProfile(blocks));
+        runner.withUserConfiguration(OneJob.class).withInitializer(c -> c.getEnvironment().getPropertySources().addFirst(web))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(keepAliveThread()).as("a web node holds no thread").isFalse();
+                });
+        runner.withUserConfiguration(OneJob.class).withInitializer(c -> {
+            c.getEnvironment().getPropertySources().addFirst(web);
+            c.getEnvironment().getPropertySources().addFirst(profile);   // a profile's file wins over application.properties
+        }).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getEnvironment().getProperty("cacheback.worker.enabled")).isEqualTo("true");
+            assertThat(keepAliveThread()).as("a worker node stays up").isTrue();
+            assertThat(context.getBean(dev.cacheback.Cacheback.class).queue().describe()).contains("cacheback-" + RUN);
+        });
+        assertThat(keepAliveThread()).isFalse();
+    }
+
     @Test
     void theHealthBlockKeepsLivenessUpAndShowsAnUnreachableBrokerAsDegradedInReadiness() throws IOException {
         Block health = blocks().stream().filter(b -> b.lang().equals("properties")
                 && b.body().contains("management.endpoint.health.group.liveness")).findFirst().orElseThrow();
         with(load(health)).withPropertyValues("cacheback.queue.type=rabbitmq",
                 "cacheback.queue.address=amqp://guest:guest@127.0.0.1:" + TestServers.freePort(),
-                "cacheback.queue.rabbitmq.connection-timeout=300ms", "cacheback.worker.enabled=false").run(context -> {
+                "cacheback.queue.rabbitmq.connect-timeout=300ms", "cacheback.worker.enabled=false").run(context -> {
             assertThat(context).hasNotFailed();
             started(context);
             HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);

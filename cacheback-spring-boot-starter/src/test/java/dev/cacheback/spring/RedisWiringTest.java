@@ -138,11 +138,11 @@ class RedisWiringTest {
             assertThat(job.fetches()).isZero();
         });
         runner.withPropertyValues(redisEverything()).withUserConfiguration(EarlyJob.class)
-                .withPropertyValues("early.name=" + name, "early.stream=" + prefix + "queue:default").run(worker -> {
+                .withPropertyValues("early.name=" + name, "early.stream=" + prefix + "queue:{cacheback}").run(worker -> {
                     CountingJob job = worker.getBean(CountingJob.class);
                     await().atMost(Duration.ofSeconds(20)).until(() -> job.fetches() == 1);
                     assertThat(job.rawGet("k").orElseThrow().data()).isEqualTo("k#1");
-                    assertThat(connection.sync().exists(prefix + "queue:default:dead")).isZero();   // nothing dead-lettered
+                    assertThat(connection.sync().exists(prefix + "queue:{cacheback}:dead")).isZero();   // nothing dead-lettered
                 });
     }
 
