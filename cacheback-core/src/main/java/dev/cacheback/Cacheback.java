@@ -76,6 +76,8 @@ public final class Cacheback implements AutoCloseable {
     private final WorkerEngine worker;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
+    private final java.util.concurrent.Executor staleReadDispatcher;
+    private final java.util.Set<String> marking = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Cacheback(Builder b) {
@@ -99,6 +101,7 @@ public final class Cacheback implements AutoCloseable {
         this.worker = new WorkerEngine(this, retryPolicy);
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
+        this.staleReadDispatcher = b.staleReadDispatcher;
         if (b.queue != null) {
             this.queue = b.queue;
             this.ownedExecutor = null;
@@ -386,6 +389,16 @@ public final class Cacheback implements AutoCloseable {
         return scheduler;
     }
 
+    /** Where stale reads mark their entries for refresh, or {@code null} for the reading thread. */
+    java.util.concurrent.Executor staleReadDispatcher() {
+        return staleReadDispatcher;
+    }
+
+    /** The keys (single-flight form) whose mark is dispatched and not yet done. */
+    java.util.Set<String> marking() {
+        return marking;
+    }
+
     /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
     KeyMemo keyMemo(String name) {
         return keyMemos.computeIfAbsent(name, n -> new KeyMemo(keyMemoSize));
@@ -443,6 +456,7 @@ public final class Cacheback implements AutoCloseable {
         private Duration errorLogInterval;
         private RetryPolicy retryPolicy;
         private ScheduledExecutorService scheduler;
+        private java.util.concurrent.Executor staleReadDispatcher;
         private final List<CachebackListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -549,6 +563,24 @@ public final class Cacheback implements AutoCloseable {
         public Builder scheduler(ScheduledExecutorService scheduler) {
             Settings.requireUnset(this.scheduler, "scheduler");
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Marks stale entries for refresh on {@code executor} instead of in the reading thread: a
+         * stale read then costs its read (plus a hand-off) and returns its stale data, while the
+         * executor takes the key's lease, re-stores the entry and enqueues the task — and, should the
+         * queue refuse it, runs the synchronous fallback refresh off the reader's thread. At most one
+         * mark per key is dispatched at a time in this process; the lease still makes it one refresh
+         * per key across processes. Worth it with a remote cache, where the lease and the re-store are
+         * a round trip to the server: with Redis this brings a stale read from about three hits' time
+         * to about one. The executor is not shut down by the runtime; if it rejects a mark, the
+         * reading thread does it. Default: the reading thread marks (every effect of a stale read has
+         * happened when {@code get} returns).
+         */
+        public Builder markStaleInBackground(java.util.concurrent.Executor executor) {
+            Settings.requireUnset(this.staleReadDispatcher, "markStaleInBackground");
+            this.staleReadDispatcher = Objects.requireNonNull(executor, "executor");
             return this;
         }
 

@@ -182,7 +182,7 @@ public abstract class Job<K, V> {
         }
         log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
         cacheback.listener().onStale(name, key, false);
-        markForRefresh(cache, key, args, entry);
+        markFromRead(cache, key, args, entry);
         return processResult(entry.data(), args, CacheStatus.STALE, false);
     }
 
@@ -524,7 +524,7 @@ public abstract class Job<K, V> {
         }
         log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
         cacheback.listener().onMiss(name, key, false);
-        markForRefresh(cache, key, args, null);
+        markFromRead(cache, key, args, null);
         return processResult(empty(), args, CacheStatus.MISS, false);
     }
 
@@ -541,6 +541,40 @@ public abstract class Job<K, V> {
             }
             return refreshInto(cache, key, args, entry == null ? CacheEntry.NO_ENTRY : entry.version(), true);
         });
+    }
+
+    /**
+     * A read found stale data (or nothing, without fetching): marks the entry for refresh in this
+     * thread, or — when the runtime has a {@linkplain Cacheback.Builder#markStaleInBackground stale-read
+     * dispatcher} — on it, at most one mark per key in flight in this process, so the reader returns
+     * after its read alone. The mark is conditional on the version this read saw, so doing it a moment
+     * later changes nothing it decides.
+     */
+    private void markFromRead(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
+        java.util.concurrent.Executor dispatcher = cacheback.staleReadDispatcher();
+        if (dispatcher == null) {
+            markForRefresh(cache, key, args, seen);
+            return;
+        }
+        String flight = cache.flightKey(key);
+        if (!cacheback.marking().add(flight)) {
+            cacheback.listener().onRefreshDeduplicated(name, key);
+            return;
+        }
+        Runnable mark = () -> {
+            try {
+                markForRefresh(cache, key, args, seen);
+            } catch (RuntimeException | Error e) {
+                log.error("{} {}: marking the stale entry for refresh failed", name, key, e);
+            } finally {
+                cacheback.marking().remove(flight);
+            }
+        };
+        try {
+            dispatcher.execute(mark);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            mark.run();
+        }
     }
 
     /**

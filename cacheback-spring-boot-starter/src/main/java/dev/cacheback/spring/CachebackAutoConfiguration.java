@@ -85,11 +85,19 @@ public class CachebackAutoConfiguration {
     static class RuntimeConfiguration {
 
         @Bean(destroyMethod = "close")
+        StaleReadDispatcher cachebackStaleReadDispatcher(CachebackProperties properties) {
+            return new StaleReadDispatcher(properties.isMarkStaleInBackground());
+        }
+
+        @Bean(destroyMethod = "close")
         dev.cacheback.Cacheback cacheback(CachebackProperties properties, ObjectProvider<Codec> codec,
                 ObjectProvider<CachebackListener> listeners, ObjectProvider<CachebackBuilderCustomizer> customizers,
                 ObjectProvider<CacheBackendFactory> cacheFactories, ObjectProvider<RefreshQueueFactory> queueFactories,
-                InProcessWorkerPool workerPool) {
+                InProcessWorkerPool workerPool, StaleReadDispatcher staleReadDispatcher) {
             dev.cacheback.Cacheback.Builder builder = dev.cacheback.Cacheback.builder();
+            if (staleReadDispatcher.executor() != null) {
+                builder.markStaleInBackground(staleReadDispatcher.executor());
+            }
             List<AutoCloseable> created = new ArrayList<>();
             try {
                 if (!"default".equals(properties.getDefaultAlias())) {

@@ -57,6 +57,13 @@ public class CachebackProperties {
     private Duration errorLogInterval = Duration.ofSeconds(30);
 
     /**
+     * Whether stale reads mark their entries for refresh (take the lease, re-store, enqueue) on a
+     * thread of the starter's instead of the reading thread, so a stale read costs about a hit's time
+     * on a remote cache. Default false: every effect of a stale read has happened when the read returns.
+     */
+    private boolean markStaleInBackground = false;
+
+    /**
      * The caches by alias. When none is configured, one in-memory cache is created under the default
      * alias.
      */
@@ -109,6 +116,14 @@ public class CachebackProperties {
 
     public void setMakeDefault(boolean makeDefault) {
         this.makeDefault = makeDefault;
+    }
+
+    public boolean isMarkStaleInBackground() {
+        return markStaleInBackground;
+    }
+
+    public void setMarkStaleInBackground(boolean markStaleInBackground) {
+        this.markStaleInBackground = markStaleInBackground;
     }
 
     public Duration getErrorLogInterval() {

@@ -44,6 +44,22 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
+    void staleReadsMarkInTheBackgroundWhenAsked() {
+        runner.withPropertyValues("cacheback.mark-stale-in-background=true").run(context -> {
+            dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+            assertThat(context.getBean(StaleReadDispatcher.class).executor()).isNotNull();
+            CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("bg")
+                    .lifetime(java.time.Duration.ofMillis(50)).build());
+            job.get("a");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                job.get("a");
+                return job.fetches() >= 2;
+            });
+        });
+        runner.run(context -> assertThat(context.getBean(StaleReadDispatcher.class).executor()).isNull());
+    }
+
+    @Test
     void closesTheRuntimeWhenTheContextCloses() {
         AtomicReference<dev.cacheback.Cacheback> runtime = new AtomicReference<>();
         runner.run(context -> runtime.set(context.getBean(dev.cacheback.Cacheback.class)));
