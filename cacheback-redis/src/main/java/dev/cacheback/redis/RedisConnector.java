@@ -214,39 +214,6 @@ final class RedisConnector implements AutoCloseable {
     }
 
     /**
-     * Sends a command on the shared connection without waiting for its answer: the future completes
-     * with it (or its failure, which the breaker then counts like a synchronous one).
-     *
-     * @throws RedisUnavailableException at once while the breaker is open or the connection is not made
-     */
-    <T> CompletableFuture<T> send(Function<io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<byte[], byte[]>,
-            io.lettuce.core.RedisFuture<T>> command) {
-        if (!breaker.allow()) {
-            throw new RedisUnavailableException(breaker.openMessage(), null);
-        }
-        StatefulConnection<byte[], byte[]> connection;
-        try {
-            commands();
-            connection = shared.get().join().connection();
-        } catch (RedisUnavailableException e) {
-            breaker.failed(e);
-            throw e;
-        }
-        io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<byte[], byte[]> async =
-                connection instanceof StatefulRedisConnection<byte[], byte[]> standalone ? standalone.async()
-                        : ((StatefulRedisClusterConnection<byte[], byte[]>) connection).async();
-        CompletableFuture<T> answer = command.apply(async).toCompletableFuture();
-        return answer.whenComplete((value, failure) -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause == null || cause instanceof RedisCommandExecutionException) {
-                breaker.succeeded();
-            } else {
-                breaker.failed(cause);
-            }
-        });
-    }
-
-    /**
      * Runs a Lua script by its SHA-1 ({@code EVALSHA}), sending its text ({@code EVAL}, which caches
      * it on the server) only when the server answers {@code NOSCRIPT} (first use, a restarted or
      * flushed server, a cluster node that has not seen it yet).

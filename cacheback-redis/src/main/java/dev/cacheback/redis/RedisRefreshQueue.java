@@ -50,14 +50,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * task's queue is its {@code queue} task option, else {@link Builder#defaultQueue} (default
  * {@value RefreshQueue#DEFAULT_QUEUE}).
  *
- * <p>Producing: {@link #enqueue} sends one {@code XADD … MAXLEN ~ maxLength} (fields {@code task},
- * {@code job}, {@code key}) on the shared connection <em>without waiting for Redis's answer</em>, so
- * a stale read never waits for the queue (issue 12's rule for every broker). At most 1,000 tasks wait
- * for their answer at once. An XADD that Redis refuses or that times out is logged (at most once per
- * 10 s), reported to the listener as a dropped task, and opens the breaker; the key's lease then
- * expires and the next stale read enqueues again. While the breaker is open, or the connection is
- * down, or 1,000 answers are outstanding, {@code enqueue} throws {@link RefreshQueueException} at once
- * and the engine refreshes synchronously (DESIGN.md S11, F5).
+ * <p>Producing: {@link #enqueue} is one {@code XADD … MAXLEN ~ maxLength} (fields {@code task},
+ * {@code job}, {@code key}) on the shared connection, bounded by the command timeout; after a timeout
+ * or a connection failure enqueues fail at once until a probe (one every {@link Builder#probeInterval})
+ * is answered. Either way it throws {@link RefreshQueueException} and the engine refreshes
+ * synchronously (DESIGN.md S11, F5).
  *
  * <p>Consuming: a reader thread per queue blocks in {@code XREADGROUP} on a connection of its own and
  * hands each entry to a pool of {@link Builder#concurrency} threads. What becomes of an entry:
@@ -116,10 +113,6 @@ public final class RedisRefreshQueue implements RefreshQueue {
     private final boolean deferWorkerStart;
     private final String description;
     private final Set<String> groupsMade = ConcurrentHashMap.newKeySet();
-    private static final int MAX_UNANSWERED = 1_000;
-    private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong lastLostLog = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
-    private volatile QueueContext context;
     private volatile RedisConnector connector;
     private volatile StreamWorker streamWorker;
     private volatile boolean closed;
@@ -167,7 +160,6 @@ public final class RedisRefreshQueue implements RefreshQueue {
         }
         RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval,
                 "Redis refresh queue");
-        this.context = context;
         connector = c;
         c.start(connectTimeout);
         if (worker) {
@@ -212,58 +204,19 @@ public final class RedisRefreshQueue implements RefreshQueue {
             throw new RefreshQueueException("The Redis refresh queue " + describe() + " is closed");
         }
         String stream = streamKey(queueOf(task));
-        if (unanswered.incrementAndGet() > MAX_UNANSWERED) {
-            unanswered.decrementAndGet();
-            throw new RefreshQueueException(MAX_UNANSWERED + " tasks are waiting for " + c.description()
-                    + " to answer their XADD; not adding the refresh task of job " + task.jobName() + " key " + task.key());
-        }
-        java.util.concurrent.CompletableFuture<String> added;
         try {
-            if (!groupsMade.contains(stream)) {
-                c.call(r -> {
-                    ensureGroup(r, stream);
-                    return null;
-                });
-            }
-            Map<byte[], byte[]> body = new LinkedHashMap<>();
-            body.put(bytes(TASK_FIELD), task.toBytes());
-            body.put(bytes("job"), bytes(task.jobName()));
-            body.put(bytes("key"), bytes(task.key()));
-            added = c.send(a -> a.xadd(bytes(stream), new XAddArgs().maxlen(maxLength).approximateTrimming(), body));
+            c.call(r -> {
+                ensureGroup(r, stream);
+                Map<byte[], byte[]> body = new LinkedHashMap<>();
+                body.put(bytes(TASK_FIELD), task.toBytes());
+                body.put(bytes("job"), bytes(task.jobName()));
+                body.put(bytes("key"), bytes(task.key()));
+                return r.xadd(bytes(stream), new XAddArgs().maxlen(maxLength).approximateTrimming(), body);
+            });
+            return true;
         } catch (RuntimeException e) {
-            unanswered.decrementAndGet();
             throw new RefreshQueueException("Unable to add the refresh task of job " + task.jobName()
                     + " key " + task.key() + " to stream " + stream + " on " + c.description() + ": " + e.getMessage(), e);
-        }
-        if (added.isCompletedExceptionally()) {
-            // refused before it left (disconnected): the caller can still refresh synchronously
-            unanswered.decrementAndGet();
-            Throwable cause = added.handle((id, failure) -> failure).join();
-            throw new RefreshQueueException("Unable to add the refresh task of job " + task.jobName() + " key "
-                    + task.key() + " to stream " + stream + " on " + c.description() + ": " + cause, cause);
-        }
-        added.whenComplete((id, failure) -> {
-            unanswered.decrementAndGet();
-            if (failure != null) {
-                lost(task, stream, failure);
-            }
-        });
-        return true;
-    }
-
-    /** An XADD that was sent but not answered, or refused: logged at most once per 10 s, reported to the listener. */
-    private void lost(RefreshTask task, String stream, Throwable failure) {
-        QueueContext ctx = context;
-        String reason = "the XADD to " + stream + " was not answered or was refused (" + failure
-                + "); the key's lease expires and the next stale read enqueues again";
-        if (ctx != null) {
-            ctx.listener().onTaskDropped(task.jobName(), task.key(), reason);
-            long now = ctx.clock().millis();
-            long last = lastLostLog.get();
-            if (now - last >= 10_000 && lastLostLog.compareAndSet(last, now)) {
-                org.slf4j.LoggerFactory.getLogger("cacheback").error("Refresh task of job {} key {} lost: {}",
-                        task.jobName(), task.key(), reason);
-            }
         }
     }
 
