@@ -63,6 +63,14 @@ public interface CachebackListener {
     default void onBackendError(String alias, String operation, Throwable failure) {
     }
 
+    /**
+     * Stale-if-error: a read's synchronous refresh failed with {@code failure}, and the read answered
+     * the stale data instead ({@code STALE}), which went stale {@code staleness} ago
+     * ({@link JobSettings.Builder#failSafeMaxStaleness}).
+     */
+    default void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+    }
+
     /** Bytes at a key could not be read as the job's entry: treated as a miss and overwritten. */
     default void onCorruptEntry(String job, String key, Throwable failure) {
     }

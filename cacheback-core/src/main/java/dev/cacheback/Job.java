@@ -150,7 +150,9 @@ public abstract class Job<K, V> {
      *       false, {@link #empty()} while a refresh task runs.</li>
      * </ul>
      * The answer passes through {@link #processResult}. A cache server that fails is logged and
-     * treated as a miss: the caller is answered by a fetch.
+     * treated as a miss: the caller is answered by a fetch. With {@link #failSafeMaxStaleness()} set, a
+     * synchronous refresh of stale data that fails answers the stale data instead (stale-if-error:
+     * {@code processResult(staleData, args, STALE, false)}, and {@link CachebackListener#onFailSafe}).
      *
      * @throws NullPointerException if {@code args} is null (unless this is a no-argument job)
      * @throws FetchException       if a synchronous fetch threw a checked exception; unchecked ones
@@ -177,7 +179,16 @@ public abstract class Job<K, V> {
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
             cacheback.listener().onStale(name, key, true);
-            V data = loadShared(cache, key, args);
+            V data;
+            try {
+                data = loadShared(cache, key, args);
+            } catch (RuntimeException failure) {
+                if (!servesStaleOnError(delta, failure)) {
+                    throw failure;
+                }
+                failSafe(key, delta, failure);
+                return processResult(entry.data(), args, CacheStatus.STALE, false);
+            }
             return processResult(data, args, CacheStatus.STALE, true);
         }
         log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
@@ -239,7 +250,8 @@ public abstract class Job<K, V> {
     }
 
     /**
-     * Stores {@code data} as fresh, expiring at {@link #expiry(Object) expiry(args)} (DESIGN.md S8).
+     * Stores {@code data} as fresh, expiring at {@link #expiry(Object) expiry(args)} (DESIGN.md S8), or
+     * after {@link #lifetimeFor} when that hook gives this data a lifetime of its own.
      *
      * @throws CachebackException when (with verify-writes on) the data could not be stored
      * @throws dev.cacheback.spi.CacheBackendException when the cache cannot be reached
@@ -247,7 +259,7 @@ public abstract class Job<K, V> {
     public final void set(K args, V data) {
         requireArgs(args);
         String key = keyFor(args);
-        store(slot(), key, new CacheEntry<>(expiry(args), data, CacheEntry.newVersion()), false);
+        store(slot(), key, new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion()), false);
     }
 
     /**
@@ -406,6 +418,21 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * How long {@code data}, just fetched or given to {@link #set}, stays fresh: negative and
+     * conditional caching, for example a minute for "not found" ({@code null}) and the job's lifetime
+     * for the rest. Return {@code null} (the default) for {@link #expiry(Object) expiry(args)}, that is
+     * the seed's behaviour; {@link Duration#ZERO} stores the data already stale (the next read serves
+     * it and refreshes). Whether the data is stored at all is {@link #shouldStore}'s to say.
+     *
+     * @param data the data, {@code null} when the fetch returned null
+     * @return the lifetime of this data, or {@code null} for the job's expiry; never negative (a
+     *     negative lifetime fails the store with an {@link IllegalStateException} naming the job)
+     */
+    protected Duration lifetimeFor(K args, V data) {
+        return null;
+    }
+
+    /**
      * What a worker in another process needs, besides the arguments, to rebuild this job: the seed's
      * init arguments. Travels with every task. Default: nothing.
      */
@@ -469,6 +496,15 @@ public abstract class Job<K, V> {
         return settings.taskOptions();
     }
 
+    /**
+     * Stale-if-error: how long past its expiry stale data may answer a read whose synchronous refresh
+     * failed, or {@code null} for never (the failure reaches the caller). See
+     * {@link JobSettings.Builder#failSafeMaxStaleness}.
+     */
+    public Duration failSafeMaxStaleness() {
+        return settings.failSafeMaxStaleness();
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -515,6 +551,19 @@ public abstract class Job<K, V> {
         return now().isBefore(expiry);
     }
 
+    /** The expiry of an entry storing {@code data}: {@link #lifetimeFor} if it answers, else {@link #expiry}. */
+    private Instant expiryFor(K args, V data) {
+        Duration lifetime = lifetimeFor(args, data);
+        if (lifetime == null) {
+            return expiry(args);
+        }
+        if (lifetime.isNegative()) {
+            throw new IllegalStateException("Job " + name + ": lifetimeFor returned a negative lifetime (" + lifetime
+                    + "); return null for the job's lifetime, or a duration of zero or more");
+        }
+        return now().plus(lifetime);
+    }
+
     private V miss(CacheSlot cache, String key, K args) {
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
@@ -526,6 +575,26 @@ public abstract class Job<K, V> {
         cacheback.listener().onMiss(name, key, false);
         markForRefresh(cache, key, args, null);
         return processResult(empty(), args, CacheStatus.MISS, false);
+    }
+
+    /**
+     * Whether a read whose synchronous refresh of data stale by {@code delta} failed answers the stale
+     * data instead: stale-if-error is on, the data is not older than it allows, and the failure is the
+     * fetch's (not a store the cache refused under verify-writes, which is a configuration error).
+     */
+    private boolean servesStaleOnError(Duration delta, RuntimeException failure) {
+        Duration max = failSafeMaxStaleness();
+        if (max == null || delta.compareTo(max) > 0) {
+            return false;
+        }
+        return !(failure instanceof CachebackException) || failure instanceof FetchException;
+    }
+
+    private void failSafe(String key, Duration delta, RuntimeException failure) {
+        cacheback.listener().onFailSafe(name, key, delta, failure);
+        cacheback.errorLog().error("fail-safe " + name, "Job " + name + " key " + key + ": synchronous refresh failed, "
+                + "answering data stale by " + delta + " instead (failSafeMaxStaleness " + failSafeMaxStaleness()
+                + "): " + failure, failure);
     }
 
     /**
@@ -728,7 +797,7 @@ public abstract class Job<K, V> {
     private V refreshInto(CacheSlot cache, String key, K args, Long base, boolean degrade) {
         V data = timedFetch(key, args);
         if (base != null && shouldStore(args, data)) {
-            CacheEntry<V> entry = new CacheEntry<>(expiry(args), data, CacheEntry.newVersion());
+            CacheEntry<V> entry = new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion());
             if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade, true))) {
                 log.debug("{} {}: refreshed data not stored: the entry was replaced (set, delete or another refresh) "
                         + "since the refresh began", name, key);

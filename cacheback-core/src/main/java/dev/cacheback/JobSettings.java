@@ -32,6 +32,7 @@ public final class JobSettings {
     private final boolean fetchOnMiss;
     private final Duration fetchOnStaleThreshold;
     private final TaskOptions taskOptions;
+    private final Duration failSafeMaxStaleness;
 
     private JobSettings(Builder b) {
         this.name = b.name;
@@ -42,6 +43,7 @@ public final class JobSettings {
         this.fetchOnMiss = b.fetchOnMiss != null ? b.fetchOnMiss : true;
         this.fetchOnStaleThreshold = b.fetchOnStaleThreshold;
         this.taskOptions = b.taskOptions != null ? b.taskOptions : TaskOptions.none();
+        this.failSafeMaxStaleness = b.failSafeMaxStaleness;
     }
 
     /**
@@ -59,6 +61,7 @@ public final class JobSettings {
         b.fetchOnMiss = fetchOnMiss;
         b.fetchOnStaleThreshold = fetchOnStaleThreshold;
         b.taskOptions = taskOptions;
+        b.failSafeMaxStaleness = failSafeMaxStaleness;
         return new JobSettings(b);
     }
 
@@ -111,24 +114,35 @@ public final class JobSettings {
         return taskOptions;
     }
 
+    /**
+     * Stale-if-error: how long past its expiry stale data may still answer a read whose synchronous
+     * refresh failed; {@code null} (the default) for never, the seed's behaviour (the failure reaches
+     * the caller).
+     */
+    public Duration failSafeMaxStaleness() {
+        return failSafeMaxStaleness;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof JobSettings s && Objects.equals(name, s.name) && lifetime.equals(s.lifetime)
                 && refreshTimeout.equals(s.refreshTimeout) && cacheTtl.equals(s.cacheTtl)
                 && Objects.equals(cacheAlias, s.cacheAlias) && fetchOnMiss == s.fetchOnMiss
-                && Objects.equals(fetchOnStaleThreshold, s.fetchOnStaleThreshold) && taskOptions.equals(s.taskOptions);
+                && Objects.equals(fetchOnStaleThreshold, s.fetchOnStaleThreshold) && taskOptions.equals(s.taskOptions)
+                && Objects.equals(failSafeMaxStaleness, s.failSafeMaxStaleness);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, lifetime, refreshTimeout, cacheTtl, cacheAlias, fetchOnMiss, fetchOnStaleThreshold, taskOptions);
+        return Objects.hash(name, lifetime, refreshTimeout, cacheTtl, cacheAlias, fetchOnMiss, fetchOnStaleThreshold, taskOptions,
+                failSafeMaxStaleness);
     }
 
     @Override
     public String toString() {
         return "JobSettings[name=" + name + ", lifetime=" + lifetime + ", refreshTimeout=" + refreshTimeout
                 + ", cacheTtl=" + cacheTtl + ", cacheAlias=" + cacheAlias + ", fetchOnMiss=" + fetchOnMiss
-                + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + "]";
+                + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + ", failSafeMaxStaleness=" + failSafeMaxStaleness + "]";
     }
 
     /** Builds {@link JobSettings}. Setting an option twice is an error. Not thread-safe. */
@@ -141,6 +155,7 @@ public final class JobSettings {
         private Boolean fetchOnMiss;
         private Duration fetchOnStaleThreshold;
         private TaskOptions taskOptions;
+        private Duration failSafeMaxStaleness;
 
         private Builder() {
         }
@@ -204,6 +219,22 @@ public final class JobSettings {
         public Builder taskOptions(TaskOptions taskOptions) {
             Settings.requireUnset(this.taskOptions, "taskOptions");
             this.taskOptions = Objects.requireNonNull(taskOptions, "taskOptions");
+            return this;
+        }
+
+        /**
+         * Stale-if-error (RFC 5861's {@code stale-if-error}, FusionCache's fail-safe): when a read's
+         * synchronous refresh of stale data fails (data older than {@link #fetchOnStaleThreshold}), the
+         * read answers the stale data ({@code STALE}) instead of the failure, as long as the data went
+         * stale at most this long ago. The failure is reported to the listener
+         * ({@link CachebackListener#onFailSafe}) and logged at most once per error-log interval per job.
+         * Default: unset, the seed's behaviour (the failure reaches the caller).
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder failSafeMaxStaleness(Duration maxStaleness) {
+            Settings.requireUnset(this.failSafeMaxStaleness, "failSafeMaxStaleness");
+            this.failSafeMaxStaleness = Settings.requirePositive(maxStaleness, "failSafeMaxStaleness");
             return this;
         }
 

@@ -47,6 +47,11 @@ public final class SafeListener implements CachebackListener {
     }
 
     @Override
+    public void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+        each(l -> l.onFailSafe(job, key, staleness, failure));
+    }
+
+    @Override
     public void onMiss(String job, String key, boolean syncFetch) {
         each(l -> l.onMiss(job, key, syncFetch));
     }

@@ -440,4 +440,44 @@ public abstract class CacheBackendContract {
         assertThat(job.fetches()).isEqualTo(2);
         assertThat(job.rawGet("d")).isEmpty();
     }
+    // ------------------------------------------------------------------ resilience (issue 13)
+
+    @Test
+    void staleIfErrorAnswersStaleDataWhenTheSynchronousRefreshFails() {
+        CountingJob job = job("failsafe", JobSettings.builder().lifetime(Duration.ofSeconds(10))
+                .fetchOnStaleThreshold(Duration.ofSeconds(20)).failSafeMaxStaleness(Duration.ofSeconds(60)));
+        job.get("f");
+        clock.advance(Duration.ofSeconds(30));                       // stale by 20 s: refreshed synchronously
+        job.failWith(new IllegalStateException("source down"));
+        assertThat(job.get("f")).isEqualTo("f#1");
+        assertThat(events.count("failsafe")).isEqualTo(1);
+        assertThat(job.rawGet("f").orElseThrow().data()).as("the entry is left as it was").isEqualTo("f#1");
+        clock.advance(Duration.ofSeconds(41));                       // stale by 61 s: past failSafeMaxStaleness
+        assertThatThrownBy(() -> job.get("f")).hasMessage("source down");
+        job.failWith(null);
+        assertThat(job.get("f")).isEqualTo("f#4");
+        assertThat(queue.enqueuedCount()).isZero();
+    }
+
+    @Test
+    void lifetimeForGivesEachResultItsOwnLifetime() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".lifetime-for").build()) {
+            @Override
+            protected Duration lifetimeFor(String args, String data) {
+                return args.startsWith("short") ? Duration.ofSeconds(5) : null;
+            }
+        };
+        job.get("short");
+        job.get("long");
+        job.set("short-set", "given");
+        assertThat(job.rawGet("short").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
+        assertThat(job.rawGet("short-set").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
+        assertThat(job.rawGet("long").orElseThrow().expiry()).isEqualTo(clock.instant().plus(JobSettings.DEFAULT_LIFETIME));
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(job.get("short")).isEqualTo("short#1");            // stale: served, one refresh enqueued
+        assertThat(job.get("long")).isEqualTo("long#2");             // fresh for 10 min
+        assertThat(queue.runPending()).isEqualTo(1);
+        assertThat(job.get("short")).isEqualTo("short#3");
+        assertThat(job.rawGet("short").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
+    }
 }

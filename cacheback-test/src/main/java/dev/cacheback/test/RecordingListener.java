@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Counts every event by name ({@code hit}, {@code miss.sync}, {@code miss.async}, {@code stale.sync},
  * {@code stale.async}, {@code fetch}, {@code fetch.failed}, {@code enqueued}, {@code deduplicated},
- * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt})
+ * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt}, {@code failsafe})
  * and keeps the reasons of dropped tasks. Thread-safe.
  */
 public final class RecordingListener implements CachebackListener {
@@ -51,6 +51,11 @@ public final class RecordingListener implements CachebackListener {
     @Override
     public void onHit(String job, String key) {
         inc("hit");
+    }
+
+    @Override
+    public void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+        inc("failsafe");
     }
 
     @Override

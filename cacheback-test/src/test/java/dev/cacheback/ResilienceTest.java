@@ -1,0 +1,197 @@
+package dev.cacheback;
+
+import ch.qos.logback.classic.Level;
+import dev.cacheback.test.CountingJob;
+import dev.cacheback.test.ManualRefreshQueue;
+import dev.cacheback.test.RecordingListener;
+import dev.cacheback.test.TestClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Issue 13: stale-if-error and per-result lifetimes, on the in-memory cache (every backend: CacheBackendContract). */
+class ResilienceTest {
+
+    private final TestClock clock = new TestClock();
+    private final ManualRefreshQueue queue = new ManualRefreshQueue();
+    private final RecordingListener events = new RecordingListener();
+    private final Cacheback cacheback = Cacheback.builder().clock(clock).queue(queue).listener(events)
+            .errorLogInterval(Duration.ofSeconds(30)).build();
+
+    @AfterEach
+    void close() {
+        cacheback.close();
+    }
+
+    /** Lifetime 10 s, too stale (synchronous refresh) 10 s after expiry. */
+    private static JobSettings.Builder tooStaleAfter10s() {
+        return JobSettings.builder().lifetime(Duration.ofSeconds(10)).fetchOnStaleThreshold(Duration.ofSeconds(20));
+    }
+
+    /** Records what processResult saw. */
+    static final class Recording extends CountingJob {
+        final List<String> seen = new ArrayList<>();
+
+        Recording(Cacheback cacheback, JobSettings settings) {
+            super(cacheback, settings);
+        }
+
+        @Override
+        protected String processResult(String result, String args, CacheStatus status, Boolean syncFetch) {
+            seen.add(result + " " + status + " " + syncFetch);
+            return result;
+        }
+    }
+
+    // ------------------------------------------------------------------ item 1: stale-if-error
+
+    @Test
+    void withoutFailSafeAFailedSynchronousRefreshReachesTheCallerAsInTheSeed() {
+        CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("no-failsafe").build());
+        job.get("a");
+        clock.advance(Duration.ofSeconds(25));
+        job.failWith(new IllegalStateException("source down"));
+        assertThatThrownBy(() -> job.get("a")).hasMessage("source down");
+        assertThat(events.count("failsafe")).isZero();
+        assertThat(job.failSafeMaxStaleness()).isNull();
+    }
+
+    @Test
+    void failSafeAnswersStaleDataThroughProcessResultAndTheListener() {
+        Recording job = new Recording(cacheback, tooStaleAfter10s().name("failsafe")
+                .failSafeMaxStaleness(Duration.ofMinutes(5)).build());
+        job.get("a");
+        clock.advance(Duration.ofSeconds(25));
+        job.failWith(new IllegalStateException("source down"));
+        assertThat(job.get("a")).isEqualTo("a#1");
+        assertThat(job.seen).containsExactly("a#1 MISS true", "a#1 STALE false");
+        assertThat(events.count("failsafe")).isEqualTo(1);
+        assertThat(events.count("fetch.failed")).isEqualTo(1);
+        assertThat(queue.enqueuedCount()).as("the next read tries again; nothing is enqueued").isZero();
+        job.failWith(null);
+        assertThat(job.get("a")).isEqualTo("a#3");
+        assertThat(job.seen).last().isEqualTo("a#3 STALE true");
+    }
+
+    @Test
+    void failSafeAlsoCoversCheckedFailuresButNotAMissWhichHasNoStaleData() {
+        CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("failsafe-checked")
+                .failSafeMaxStaleness(Duration.ofMinutes(5)).build()) {
+            @Override
+            protected String fetch(String args) throws Exception {
+                String data = super.fetch(args);
+                if (fetches() > 1) {
+                    throw new IOException("connection refused");
+                }
+                return data;
+            }
+        };
+        job.get("a");
+        clock.advance(Duration.ofSeconds(25));
+        assertThat(job.get("a")).isEqualTo("a#1");
+        assertThatThrownBy(() -> job.get("b")).isInstanceOf(FetchException.class).hasMessageContaining("connection refused");
+    }
+
+    @Test
+    void failSafeStopsAtItsMaximumStaleness() {
+        CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("failsafe-max")
+                .failSafeMaxStaleness(Duration.ofSeconds(30)).build());
+        job.get("a");
+        job.failWith(new IllegalStateException("source down"));
+        clock.advance(Duration.ofSeconds(40));                       // stale by exactly 30 s: still served
+        assertThat(job.get("a")).isEqualTo("a#1");
+        clock.advance(Duration.ofMillis(1));
+        assertThatThrownBy(() -> job.get("a")).hasMessage("source down");
+    }
+
+    @Test
+    void failSafeIsLoggedOncePerIntervalPerJob() {
+        try (LogCapture log = new LogCapture(Level.ERROR)) {
+            CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("failsafe-log")
+                    .failSafeMaxStaleness(Duration.ofMinutes(5)).build());
+            job.get("a");
+            job.get("b");
+            clock.advance(Duration.ofSeconds(25));
+            job.failWith(new IllegalStateException("source down"));
+            for (int i = 0; i < 5; i++) {
+                job.get("a");
+                job.get("b");
+            }
+            assertThat(events.count("failsafe")).isEqualTo(10);
+            assertThat(log.lines(Level.ERROR)).hasSize(1).first().asString()
+                    .contains("failsafe-log").contains("answering data stale by").contains("source down");
+            clock.advance(Duration.ofSeconds(31));
+            job.get("a");
+            assertThat(log.lines(Level.ERROR)).hasSize(2).last().asString().contains("9 similar errors");
+        }
+    }
+
+    @Test
+    void failSafeSettingIsValidatedAndSetOnce() {
+        assertThatThrownBy(() -> JobSettings.builder().failSafeMaxStaleness(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("failSafeMaxStaleness");
+        assertThatThrownBy(() -> JobSettings.builder().failSafeMaxStaleness(Duration.ofSeconds(1))
+                .failSafeMaxStaleness(Duration.ofSeconds(2))).isInstanceOf(IllegalStateException.class);
+        JobSettings s = JobSettings.builder().failSafeMaxStaleness(Duration.ofSeconds(1)).build();
+        assertThat(s.withName("n").failSafeMaxStaleness()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s).isNotEqualTo(JobSettings.defaults());
+        assertThat(JobSettings.defaults().failSafeMaxStaleness()).isNull();
+    }
+
+    // ------------------------------------------------------------------ item 6: negative and conditional caching
+
+    /** Caches "not found" (null) for 30 s, the rest for the job's lifetime (10 min). */
+    static final class Lookup extends Job<String, String> {
+        int fetches;
+
+        Lookup(Cacheback cacheback) {
+            super(cacheback, JobSettings.builder().name("lookup").build());
+        }
+
+        @Override
+        protected String fetch(String id) {
+            fetches++;
+            return id.startsWith("missing") ? null : "found " + id;
+        }
+
+        @Override
+        protected Duration lifetimeFor(String id, String data) {
+            return data == null ? Duration.ofSeconds(30) : null;
+        }
+    }
+
+    @Test
+    void notFoundIsCachedForItsOwnShorterLifetime() {
+        Lookup job = new Lookup(cacheback);
+        assertThat(job.get("missing-1")).isNull();
+        assertThat(job.get("missing-1")).isNull();
+        assertThat(job.fetches).isEqualTo(1);
+        assertThat(job.rawGet("missing-1").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(30));
+        assertThat(job.get("a")).isEqualTo("found a");
+        assertThat(job.rawGet("a").orElseThrow().expiry()).isEqualTo(clock.instant().plus(JobSettings.DEFAULT_LIFETIME));
+        job.refresh("missing-1");
+        assertThat(job.rawGet("missing-1").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(30));
+    }
+
+    @Test
+    void aZeroLifetimeStoresDataAlreadyStaleAndANegativeOneIsAnError() {
+        CountingJob zero = new CountingJob(cacheback, JobSettings.builder().name("zero").build()) {
+            @Override
+            protected Duration lifetimeFor(String args, String data) {
+                return args.equals("neg") ? Duration.ofSeconds(-1) : Duration.ZERO;
+            }
+        };
+        assertThat(zero.get("a")).isEqualTo("a#1");
+        assertThat(zero.get("a")).isEqualTo("a#1");                  // stale at once: served, refresh enqueued
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThatThrownBy(() -> zero.get("neg")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Job zero: lifetimeFor returned a negative lifetime");
+    }
+}
