@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -76,6 +77,8 @@ public final class Cacheback implements AutoCloseable {
     private final WorkerEngine worker;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
+    private final ExecutorService givenFetchExecutor;
+    private volatile ExecutorService ownedFetchExecutor;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Cacheback(Builder b) {
@@ -99,6 +102,7 @@ public final class Cacheback implements AutoCloseable {
         this.worker = new WorkerEngine(this, retryPolicy);
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
+        this.givenFetchExecutor = b.fetchExecutor;
         if (b.queue != null) {
             this.queue = b.queue;
             this.ownedExecutor = null;
@@ -320,6 +324,13 @@ public final class Cacheback implements AutoCloseable {
         if (ownsScheduler) {
             shutDown(scheduler);
         }
+        ExecutorService fetches;
+        synchronized (this) {
+            fetches = ownedFetchExecutor;
+        }
+        if (fetches != null) {
+            fetches.shutdownNow();
+        }
         if (!failures.isEmpty()) {
             RuntimeException first = failures.get(0);
             failures.subList(1, failures.size()).forEach(first::addSuppressed);
@@ -395,6 +406,38 @@ public final class Cacheback implements AutoCloseable {
         return singleFlight;
     }
 
+    /**
+     * Where fetches with a soft or hard timeout run (the caller waits for them at most that long): the
+     * one given to the builder, else a pool of daemon threads the runtime makes on first use and stops
+     * on {@link #close()}.
+     *
+     * @throws IllegalStateException when the runtime is closed
+     */
+    ExecutorService fetchExecutor() {
+        if (givenFetchExecutor != null) {
+            return givenFetchExecutor;
+        }
+        ExecutorService e = ownedFetchExecutor;
+        if (e == null) {
+            synchronized (this) {
+                if (closed.get()) {
+                    throw new IllegalStateException("This Cacheback runtime is closed: its fetch pool is stopped");
+                }
+                e = ownedFetchExecutor;
+                if (e == null) {
+                    AtomicInteger counter = new AtomicInteger();
+                    e = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                        Thread t = new Thread(r, "cacheback-fetch-" + counter.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    ownedFetchExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
     /** The named cache with its health; throws as {@link #cache(String)} does. */
     CacheSlot slot(String alias) {
         CacheSlot slot = slots.get(Objects.requireNonNull(alias, "alias"));
@@ -443,6 +486,7 @@ public final class Cacheback implements AutoCloseable {
         private Duration errorLogInterval;
         private RetryPolicy retryPolicy;
         private ScheduledExecutorService scheduler;
+        private ExecutorService fetchExecutor;
         private final List<CachebackListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -549,6 +593,21 @@ public final class Cacheback implements AutoCloseable {
         public Builder scheduler(ScheduledExecutorService scheduler) {
             Settings.requireUnset(this.scheduler, "scheduler");
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Where fetches run when their job has a {@linkplain JobSettings.Builder#softFetchTimeout soft}
+         * or {@linkplain JobSettings.Builder#hardFetchTimeout hard fetch timeout}: the caller waits for
+         * the fetch at most that long, and the fetch goes on here after the caller stops waiting. Not
+         * shut down by the runtime: its owner does that. Give it enough threads for the fetches that
+         * may run at once (one per key and process at most). Default: daemon threads made on demand
+         * (idle ones end after 60 s), made only when a job with a timeout first fetches, and stopped
+         * (interrupted) on {@link Cacheback#close()}. Jobs without a timeout fetch in the caller's thread.
+         */
+        public Builder fetchExecutor(ExecutorService fetchExecutor) {
+            Settings.requireUnset(this.fetchExecutor, "fetchExecutor");
+            this.fetchExecutor = Objects.requireNonNull(fetchExecutor, "fetchExecutor");
             return this;
         }
 

@@ -71,6 +71,14 @@ public interface CachebackListener {
     default void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
     }
 
+    /**
+     * A read stopped waiting for its synchronous fetch after {@code timeout}: the soft fetch timeout
+     * ({@code answeredStale}, the read answered stale data) or the hard one (the read threw
+     * {@link FetchTimeoutException}). The fetch goes on in the background.
+     */
+    default void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+    }
+
     /** Bytes at a key could not be read as the job's entry: treated as a miss and overwritten. */
     default void onCorruptEntry(String job, String key, Throwable failure) {
     }

@@ -22,8 +22,11 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A cached read: how to {@link #fetch} one kind of data, and the rules for serving it from the cache
@@ -65,6 +68,8 @@ public abstract class Job<K, V> {
 
     private static final Logger log = LoggerFactory.getLogger("cacheback");
     private static final int MAX_NAME_LENGTH = 200;
+    /** What {@link #load} returns when the soft fetch timeout passed: the caller answers its stale data. */
+    private static final Object SOFT_TIMEOUT = new Object();
 
     private final Cacheback cacheback;
     private final JobSettings settings;
@@ -179,9 +184,9 @@ public abstract class Job<K, V> {
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
             cacheback.listener().onStale(name, key, true);
-            V data;
+            Object loaded;
             try {
-                data = loadShared(cache, key, args);
+                loaded = load(cache, key, args, true);
             } catch (RuntimeException failure) {
                 if (!servesStaleOnError(delta, failure)) {
                     throw failure;
@@ -189,6 +194,12 @@ public abstract class Job<K, V> {
                 failSafe(key, delta, failure);
                 return processResult(entry.data(), args, CacheStatus.STALE, false);
             }
+            if (loaded == SOFT_TIMEOUT) {
+                log.debug("{} {}: refresh slower than the soft fetch timeout, serving stale", name, key);
+                return processResult(entry.data(), args, CacheStatus.STALE, false);
+            }
+            @SuppressWarnings("unchecked")
+            V data = (V) loaded;
             return processResult(data, args, CacheStatus.STALE, true);
         }
         log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
@@ -505,6 +516,22 @@ public abstract class Job<K, V> {
         return settings.failSafeMaxStaleness();
     }
 
+    /**
+     * How long a read with stale data waits for its synchronous refresh before answering the stale
+     * data, or {@code null} for as long as it takes. See {@link JobSettings.Builder#softFetchTimeout}.
+     */
+    public Duration softFetchTimeout() {
+        return settings.softFetchTimeout();
+    }
+
+    /**
+     * How long a read waits for its synchronous fetch before throwing {@link FetchTimeoutException},
+     * or {@code null} for as long as it takes. See {@link JobSettings.Builder#hardFetchTimeout}.
+     */
+    public Duration hardFetchTimeout() {
+        return settings.hardFetchTimeout();
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -568,7 +595,8 @@ public abstract class Job<K, V> {
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
             cacheback.listener().onMiss(name, key, true);
-            V data = loadShared(cache, key, args);
+            @SuppressWarnings("unchecked")
+            V data = (V) load(cache, key, args, false);
             return processResult(data, args, CacheStatus.MISS, true);
         }
         log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
@@ -587,7 +615,8 @@ public abstract class Job<K, V> {
         if (max == null || delta.compareTo(max) > 0) {
             return false;
         }
-        return !(failure instanceof CachebackException) || failure instanceof FetchException;
+        return !(failure instanceof CachebackException) || failure instanceof FetchException
+                || failure instanceof FetchTimeoutException;
     }
 
     private void failSafe(String key, Duration delta, RuntimeException failure) {
@@ -598,18 +627,60 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * A synchronous load for a read: {@link #loadShared} in the caller's thread when the job has no
+     * fetch timeout; else the same shared load on the runtime's fetch executor, waited for at most the
+     * soft timeout (only when {@code staleAvailable}; then {@link #SOFT_TIMEOUT} is returned) or the
+     * hard one ({@link FetchTimeoutException}). A load the caller stops waiting for goes on and stores.
+     */
+    private Object load(CacheSlot cache, String key, K args, boolean staleAvailable) {
+        Duration soft = staleAvailable ? softFetchTimeout() : null;
+        Duration hard = hardFetchTimeout();
+        if (soft == null && hard == null) {
+            return loadShared(cache, key, args);
+        }
+        boolean softFirst = soft != null && (hard == null || soft.compareTo(hard) < 0);
+        Duration wait = softFirst ? soft : hard;
+        CompletableFuture<V> flight = cacheback.singleFlight().start(cache.flightKey(key),
+                () -> loadOnce(cache, key, args), cacheback.fetchExecutor());
+        try {
+            return flight.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            cacheback.listener().onFetchTimeout(name, key, wait, softFirst);
+            if (softFirst) {
+                return SOFT_TIMEOUT;
+            }
+            throw new FetchTimeoutException(name, key, hard);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CachebackException("Interrupted while waiting for the fetch of " + name + " key " + key, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new FetchException(name, key, cause);
+        }
+    }
+
+    /**
      * One fetch per key in this process: concurrent callers share it. The leader reads the cache
      * once more first, so a caller that missed just before another's fetch was stored does not fetch
      * again.
      */
     private V loadShared(CacheSlot cache, String key, K args) {
-        return cacheback.singleFlight().run(cache.flightKey(key), () -> {
-            CacheEntry<V> entry = read(cache, key, false);
-            if (entry != null && isFresh(entry)) {
-                return entry.data();
-            }
-            return refreshInto(cache, key, args, entry == null ? CacheEntry.NO_ENTRY : entry.version(), true);
-        });
+        return cacheback.singleFlight().run(cache.flightKey(key), () -> loadOnce(cache, key, args));
+    }
+
+    /** The leader's part of a shared load: reads once more, then fetches and stores fenced on what it read. */
+    private V loadOnce(CacheSlot cache, String key, K args) {
+        CacheEntry<V> entry = read(cache, key, false);
+        if (entry != null && isFresh(entry)) {
+            return entry.data();
+        }
+        return refreshInto(cache, key, args, entry == null ? CacheEntry.NO_ENTRY : entry.version(), true);
     }
 
     /**

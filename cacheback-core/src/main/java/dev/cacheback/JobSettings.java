@@ -33,6 +33,8 @@ public final class JobSettings {
     private final Duration fetchOnStaleThreshold;
     private final TaskOptions taskOptions;
     private final Duration failSafeMaxStaleness;
+    private final Duration softFetchTimeout;
+    private final Duration hardFetchTimeout;
 
     private JobSettings(Builder b) {
         this.name = b.name;
@@ -44,6 +46,8 @@ public final class JobSettings {
         this.fetchOnStaleThreshold = b.fetchOnStaleThreshold;
         this.taskOptions = b.taskOptions != null ? b.taskOptions : TaskOptions.none();
         this.failSafeMaxStaleness = b.failSafeMaxStaleness;
+        this.softFetchTimeout = b.softFetchTimeout;
+        this.hardFetchTimeout = b.hardFetchTimeout;
     }
 
     /**
@@ -62,6 +66,8 @@ public final class JobSettings {
         b.fetchOnStaleThreshold = fetchOnStaleThreshold;
         b.taskOptions = taskOptions;
         b.failSafeMaxStaleness = failSafeMaxStaleness;
+        b.softFetchTimeout = softFetchTimeout;
+        b.hardFetchTimeout = hardFetchTimeout;
         return new JobSettings(b);
     }
 
@@ -123,26 +129,38 @@ public final class JobSettings {
         return failSafeMaxStaleness;
     }
 
+    /** How long a read with stale data waits for its synchronous refresh; {@code null} (the default) for as long as it takes. */
+    public Duration softFetchTimeout() {
+        return softFetchTimeout;
+    }
+
+    /** How long a read waits for its synchronous fetch before failing; {@code null} (the default) for as long as it takes. */
+    public Duration hardFetchTimeout() {
+        return hardFetchTimeout;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof JobSettings s && Objects.equals(name, s.name) && lifetime.equals(s.lifetime)
                 && refreshTimeout.equals(s.refreshTimeout) && cacheTtl.equals(s.cacheTtl)
                 && Objects.equals(cacheAlias, s.cacheAlias) && fetchOnMiss == s.fetchOnMiss
                 && Objects.equals(fetchOnStaleThreshold, s.fetchOnStaleThreshold) && taskOptions.equals(s.taskOptions)
-                && Objects.equals(failSafeMaxStaleness, s.failSafeMaxStaleness);
+                && Objects.equals(failSafeMaxStaleness, s.failSafeMaxStaleness)
+                && Objects.equals(softFetchTimeout, s.softFetchTimeout) && Objects.equals(hardFetchTimeout, s.hardFetchTimeout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, lifetime, refreshTimeout, cacheTtl, cacheAlias, fetchOnMiss, fetchOnStaleThreshold, taskOptions,
-                failSafeMaxStaleness);
+                failSafeMaxStaleness, softFetchTimeout, hardFetchTimeout);
     }
 
     @Override
     public String toString() {
         return "JobSettings[name=" + name + ", lifetime=" + lifetime + ", refreshTimeout=" + refreshTimeout
                 + ", cacheTtl=" + cacheTtl + ", cacheAlias=" + cacheAlias + ", fetchOnMiss=" + fetchOnMiss
-                + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + ", failSafeMaxStaleness=" + failSafeMaxStaleness + "]";
+                + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + ", failSafeMaxStaleness=" + failSafeMaxStaleness
+                + ", softFetchTimeout=" + softFetchTimeout + ", hardFetchTimeout=" + hardFetchTimeout + "]";
     }
 
     /** Builds {@link JobSettings}. Setting an option twice is an error. Not thread-safe. */
@@ -156,6 +174,8 @@ public final class JobSettings {
         private Duration fetchOnStaleThreshold;
         private TaskOptions taskOptions;
         private Duration failSafeMaxStaleness;
+        private Duration softFetchTimeout;
+        private Duration hardFetchTimeout;
 
         private Builder() {
         }
@@ -235,6 +255,40 @@ public final class JobSettings {
         public Builder failSafeMaxStaleness(Duration maxStaleness) {
             Settings.requireUnset(this.failSafeMaxStaleness, "failSafeMaxStaleness");
             this.failSafeMaxStaleness = Settings.requirePositive(maxStaleness, "failSafeMaxStaleness");
+            return this;
+        }
+
+        /**
+         * When a read has stale data and refreshes synchronously (data older than
+         * {@link #fetchOnStaleThreshold}), it waits at most this long for the fetch, then answers the
+         * stale data ({@code STALE}); the fetch goes on in the runtime's
+         * {@linkplain Cacheback.Builder#fetchExecutor fetch executor} and stores its result unless the
+         * entry was replaced meanwhile (DESIGN.md F2). Measured in real time, as a wait (not an expiry).
+         * Default: unset, the read waits as long as the fetch takes (the seed's behaviour).
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder softFetchTimeout(Duration timeout) {
+            Settings.requireUnset(this.softFetchTimeout, "softFetchTimeout");
+            this.softFetchTimeout = Settings.requirePositive(timeout, "softFetchTimeout");
+            return this;
+        }
+
+        /**
+         * A read that fetches synchronously (a miss, or a too-stale read without a shorter
+         * {@link #softFetchTimeout}) waits at most this long, then throws {@link FetchTimeoutException}
+         * naming the job, the key and the timeout (or, for stale data within
+         * {@link #failSafeMaxStaleness}, answers the stale data). The fetch is not interrupted: it goes
+         * on in the runtime's {@linkplain Cacheback.Builder#fetchExecutor fetch executor} and stores its
+         * result unless the entry was replaced meanwhile (DESIGN.md F2), so the next read finds it;
+         * concurrent readers of the key keep sharing that one fetch. Measured in real time, as a wait.
+         * Default: unset, the read waits as long as the fetch takes (the seed's behaviour).
+         *
+         * @throws IllegalArgumentException when not positive
+         */
+        public Builder hardFetchTimeout(Duration timeout) {
+            Settings.requireUnset(this.hardFetchTimeout, "hardFetchTimeout");
+            this.hardFetchTimeout = Settings.requirePositive(timeout, "hardFetchTimeout");
             return this;
         }
 

@@ -15,6 +15,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Issue 13: stale-if-error and per-result lifetimes, on the in-memory cache (every backend: CacheBackendContract). */
 class ResilienceTest {
@@ -193,5 +194,84 @@ class ResilienceTest {
         assertThat(queue.enqueuedCount()).isEqualTo(1);
         assertThatThrownBy(() -> zero.get("neg")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Job zero: lifetimeFor returned a negative lifetime");
+    }
+
+    // ------------------------------------------------------------------ item 2: fetch timeouts (real threads: a gated fetch)
+
+    @Test
+    void aSoftTimeoutAnswersStaleDataAndTheFetchStoresInTheBackground() {
+        CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("soft")
+                .softFetchTimeout(Duration.ofMillis(50)).build());
+        assertThat(job.get("a")).isEqualTo("a#1");                  // a miss has no stale data: waits as long as it takes
+        clock.advance(Duration.ofSeconds(25));
+        job.closeGate();
+        assertThat(job.get("a")).isEqualTo("a#1");
+        assertThat(events.count("timeout.soft")).isEqualTo(1);
+        assertThat(job.fetchesInFlight()).isEqualTo(1);
+        job.openGate();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "a#2".equals(job.rawGet("a").orElseThrow().data()));
+        assertThat(job.get("a")).isEqualTo("a#2");
+        assertThat(events.count("hit")).isEqualTo(1);
+    }
+
+    @Test
+    void aHardTimeoutFailsAMissNamingJobKeyAndTimeoutWhileTheOneFetchGoesOnAndStores() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("hard")
+                .hardFetchTimeout(Duration.ofMillis(50)).build());
+        job.closeGate();
+        assertThatThrownBy(() -> job.get("b")).isInstanceOf(FetchTimeoutException.class)
+                .hasMessageContaining("Job hard gave up waiting for its fetch of key \"" + job.key("b") + "\" after its "
+                        + "hardFetchTimeout of PT0.05S");
+        assertThatThrownBy(() -> job.get("b")).isInstanceOf(FetchTimeoutException.class);
+        assertThat(job.maxConcurrentFetches()).as("the second reader joined the running fetch").isEqualTo(1);
+        assertThat(events.count("timeout.hard")).isEqualTo(2);
+        job.openGate();
+        await().atMost(Duration.ofSeconds(10)).until(() -> job.rawGet("b").isPresent());
+        assertThat(job.get("b")).isEqualTo("b#1");
+        assertThat(job.fetches()).isEqualTo(1);
+    }
+
+    @Test
+    void aHardTimeoutOnATooStaleReadIsCoveredByFailSafe() {
+        CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("hard-failsafe")
+                .hardFetchTimeout(Duration.ofMillis(50)).failSafeMaxStaleness(Duration.ofMinutes(1)).build());
+        job.get("c");
+        clock.advance(Duration.ofSeconds(25));
+        job.closeGate();
+        assertThat(job.get("c")).isEqualTo("c#1");
+        assertThat(events.count("timeout.hard")).isEqualTo(1);
+        assertThat(events.count("failsafe")).isEqualTo(1);
+        job.openGate();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "c#2".equals(job.rawGet("c").orElseThrow().data()));
+    }
+
+    @Test
+    void fetchesUnderATimeoutRunOnTheInjectedExecutorWhichTheRuntimeDoesNotShutDown() throws Exception {
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Cacheback own = Cacheback.builder().clock(clock).queue(new ManualRefreshQueue()).fetchExecutor(executor).build()) {
+            CountingJob job = new CountingJob(own, JobSettings.builder().name("injected")
+                    .hardFetchTimeout(Duration.ofSeconds(30)).build()) {
+                @Override
+                protected String fetch(String args) throws Exception {
+                    return super.fetch(args) + "@" + Thread.currentThread().getName();
+                }
+            };
+            assertThat(job.get("d")).startsWith("d#1@pool-");
+        }
+        assertThat(executor.isShutdown()).isFalse();
+        executor.shutdown();
+        assertThatThrownBy(() -> Cacheback.builder().fetchExecutor(executor).fetchExecutor(executor))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void jobsWithoutATimeoutFetchInTheCallersThread() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("inline").build()) {
+            @Override
+            protected String fetch(String args) throws Exception {
+                return super.fetch(args) + "@" + Thread.currentThread().getName();
+            }
+        };
+        assertThat(job.get("e")).isEqualTo("e#1@" + Thread.currentThread().getName());
     }
 }

@@ -52,6 +52,11 @@ public final class SafeListener implements CachebackListener {
     }
 
     @Override
+    public void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+        each(l -> l.onFetchTimeout(job, key, timeout, answeredStale));
+    }
+
+    @Override
     public void onMiss(String job, String key, boolean syncFetch) {
         each(l -> l.onMiss(job, key, syncFetch));
     }

@@ -480,4 +480,23 @@ public abstract class CacheBackendContract {
         assertThat(job.get("short")).isEqualTo("short#3");
         assertThat(job.rawGet("short").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
     }
+
+    @Test
+    void aReadPastItsSoftFetchTimeoutAnswersStaleAndTheFetchStoresFenced() {
+        CountingJob job = job("soft-timeout", JobSettings.builder().lifetime(Duration.ofSeconds(10))
+                .fetchOnStaleThreshold(Duration.ofSeconds(20)).softFetchTimeout(Duration.ofMillis(50)));
+        job.get("s");
+        job.get("t");
+        clock.advance(Duration.ofSeconds(25));
+        job.closeGate();
+        assertThat(job.get("s")).isEqualTo("s#1");
+        assertThat(job.get("t")).isEqualTo("t#2");
+        job.set("t", "from set");                                   // made while t's fetch runs: it wins (F2)
+        job.openGate();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !"s#1".equals(job.rawGet("s").orElseThrow().data())
+                && events.count("superseded") == 1);
+        assertThat(job.rawGet("s").orElseThrow().data()).isIn("s#3", "s#4");
+        assertThat(job.rawGet("t").orElseThrow().data()).isEqualTo("from set");
+        assertThat(events.count("timeout.soft")).isEqualTo(2);
+    }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Counts every event by name ({@code hit}, {@code miss.sync}, {@code miss.async}, {@code stale.sync},
  * {@code stale.async}, {@code fetch}, {@code fetch.failed}, {@code enqueued}, {@code deduplicated},
- * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt}, {@code failsafe})
+ * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt}, {@code failsafe},
+ * {@code timeout.soft}, {@code timeout.hard})
  * and keeps the reasons of dropped tasks. Thread-safe.
  */
 public final class RecordingListener implements CachebackListener {
@@ -56,6 +57,11 @@ public final class RecordingListener implements CachebackListener {
     @Override
     public void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
         inc("failsafe");
+    }
+
+    @Override
+    public void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+        inc(answeredStale ? "timeout.soft" : "timeout.hard");
     }
 
     @Override
