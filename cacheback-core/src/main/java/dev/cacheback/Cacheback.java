@@ -5,6 +5,7 @@ import dev.cacheback.internal.InProcessRefreshQueue;
 import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.SafeListener;
 import dev.cacheback.internal.SingleFlight;
+import dev.cacheback.internal.SourceBreaker;
 import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.Codec;
@@ -71,6 +72,7 @@ public final class Cacheback implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final ConcurrentHashMap<String, Job<?, ?>> jobs = new ConcurrentHashMap<>();
     private final SingleFlight singleFlight = new SingleFlight();
+    private final ConcurrentHashMap<String, SourceBreaker> sourceBreakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
     private final RetryPolicy retryPolicy;
@@ -404,6 +406,11 @@ public final class Cacheback implements AutoCloseable {
 
     SingleFlight singleFlight() {
         return singleFlight;
+    }
+
+    /** The source breaker of the jobs named {@code job}: made on first use with these numbers, then shared. */
+    SourceBreaker sourceBreaker(String job, int failures, Duration window) {
+        return sourceBreakers.computeIfAbsent(job, j -> new SourceBreaker(j, clock, failures, window, listener));
     }
 
     /**

@@ -79,6 +79,13 @@ public interface CachebackListener {
     default void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
     }
 
+    /**
+     * A job's source breaker ({@link JobSettings.Builder#sourceBreaker}) changed state: {@code OPEN}
+     * (with the failure that opened it), {@code HALF_OPEN} (a probe goes through), {@code CLOSED}.
+     */
+    default void onSourceState(String job, SourceState state, Throwable failure) {
+    }
+
     /** Bytes at a key could not be read as the job's entry: treated as a miss and overwritten. */
     default void onCorruptEntry(String job, String key, Throwable failure) {
     }

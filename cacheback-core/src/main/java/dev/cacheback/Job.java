@@ -5,6 +5,7 @@ import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.internal.LogText;
 import dev.cacheback.internal.KeyHasher;
 import dev.cacheback.internal.KeyMemo;
+import dev.cacheback.internal.SourceBreaker;
 import dev.cacheback.internal.TypeResolver;
 import dev.cacheback.spi.CodecException;
 import dev.cacheback.spi.CorruptEntryException;
@@ -82,6 +83,7 @@ public abstract class Job<K, V> {
     private final KeyMemo keyMemo;
     private volatile CacheSlot slot;
     private volatile boolean optionsChecked;
+    private volatile SourceBreaker sourceBreaker;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -187,6 +189,9 @@ public abstract class Job<K, V> {
             Object loaded;
             try {
                 loaded = load(cache, key, args, true);
+            } catch (SourceUnavailableException open) {
+                log.debug("{} {}: source breaker {}, serving stale", name, key, open.state());
+                return processResult(entry.data(), args, CacheStatus.STALE, false);
             } catch (RuntimeException failure) {
                 if (!servesStaleOnError(delta, failure)) {
                     throw failure;
@@ -532,6 +537,15 @@ public abstract class Job<K, V> {
         return settings.hardFetchTimeout();
     }
 
+    /**
+     * The state of this job's source breaker ({@link JobSettings.Builder#sourceBreaker}):
+     * {@link SourceState#CLOSED} when the job has none.
+     */
+    public final SourceState sourceState() {
+        SourceBreaker b = sourceBreaker();
+        return b == null ? SourceState.CLOSED : b.state();
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -788,6 +802,10 @@ public abstract class Job<K, V> {
         try {
             target.refreshInto(cache, key, args, target.versionAt(cache, key, false), false);
             return TaskResult.done();
+        } catch (SourceUnavailableException e) {
+            log.debug("{} {}: refresh skipped, the source breaker is {}", name, key, e.state());
+            return TaskResult.skipped("the source breaker of job " + name + " is " + e.state()
+                    + "; a later stale read enqueues a new refresh");
         } catch (RuntimeException e) {
             log.error("Refresh of {} key {} failed; the entry is left as it was", name, key, e);
             cacheback.listener().onRefreshFailed(name, key, e);
@@ -879,21 +897,45 @@ public abstract class Job<K, V> {
     }
 
     private V timedFetch(String key, K args) {
+        SourceBreaker breaker = sourceBreaker();
+        if (breaker != null && !breaker.allow()) {
+            throw new SourceUnavailableException(name, key, breaker.state(), breaker.failures(), breaker.nextProbe(),
+                    breaker.lastFailure());
+        }
         Instant start = now();
         try {
             V data = fetch(args);
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), null);
+            if (breaker != null) {
+                breaker.succeeded();
+            }
             return data;
         } catch (RuntimeException | Error e) {
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            if (breaker != null) {
+                breaker.failed(e);
+            }
             throw e;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            if (breaker != null) {
+                breaker.failed(e);
+            }
             throw new FetchException(name, key, e);
         }
+    }
+
+    /** The breaker on this job's source, shared by the jobs of its name in the runtime; {@code null} without one. */
+    private SourceBreaker sourceBreaker() {
+        SourceBreaker b = sourceBreaker;
+        if (b == null && settings.sourceBreakerFailures() > 0) {
+            b = cacheback.sourceBreaker(name, settings.sourceBreakerFailures(), settings.sourceBreakerWindow());
+            sourceBreaker = b;
+        }
+        return b;
     }
 
     /**

@@ -35,6 +35,8 @@ public final class JobSettings {
     private final Duration failSafeMaxStaleness;
     private final Duration softFetchTimeout;
     private final Duration hardFetchTimeout;
+    private final int sourceBreakerFailures;
+    private final Duration sourceBreakerWindow;
 
     private JobSettings(Builder b) {
         this.name = b.name;
@@ -48,6 +50,8 @@ public final class JobSettings {
         this.failSafeMaxStaleness = b.failSafeMaxStaleness;
         this.softFetchTimeout = b.softFetchTimeout;
         this.hardFetchTimeout = b.hardFetchTimeout;
+        this.sourceBreakerFailures = b.sourceBreakerFailures != null ? b.sourceBreakerFailures : 0;
+        this.sourceBreakerWindow = b.sourceBreakerWindow;
     }
 
     /**
@@ -68,6 +72,8 @@ public final class JobSettings {
         b.failSafeMaxStaleness = failSafeMaxStaleness;
         b.softFetchTimeout = softFetchTimeout;
         b.hardFetchTimeout = hardFetchTimeout;
+        b.sourceBreakerFailures = sourceBreakerFailures == 0 ? null : sourceBreakerFailures;
+        b.sourceBreakerWindow = sourceBreakerWindow;
         return new JobSettings(b);
     }
 
@@ -139,6 +145,16 @@ public final class JobSettings {
         return hardFetchTimeout;
     }
 
+    /** Consecutive failed fetches that open the job's source breaker; 0 (the default) for no breaker. */
+    public int sourceBreakerFailures() {
+        return sourceBreakerFailures;
+    }
+
+    /** How long the source breaker stays open before a probe; {@code null} when there is no breaker. */
+    public Duration sourceBreakerWindow() {
+        return sourceBreakerWindow;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof JobSettings s && Objects.equals(name, s.name) && lifetime.equals(s.lifetime)
@@ -146,13 +162,14 @@ public final class JobSettings {
                 && Objects.equals(cacheAlias, s.cacheAlias) && fetchOnMiss == s.fetchOnMiss
                 && Objects.equals(fetchOnStaleThreshold, s.fetchOnStaleThreshold) && taskOptions.equals(s.taskOptions)
                 && Objects.equals(failSafeMaxStaleness, s.failSafeMaxStaleness)
-                && Objects.equals(softFetchTimeout, s.softFetchTimeout) && Objects.equals(hardFetchTimeout, s.hardFetchTimeout);
+                && Objects.equals(softFetchTimeout, s.softFetchTimeout) && Objects.equals(hardFetchTimeout, s.hardFetchTimeout)
+                && sourceBreakerFailures == s.sourceBreakerFailures && Objects.equals(sourceBreakerWindow, s.sourceBreakerWindow);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, lifetime, refreshTimeout, cacheTtl, cacheAlias, fetchOnMiss, fetchOnStaleThreshold, taskOptions,
-                failSafeMaxStaleness, softFetchTimeout, hardFetchTimeout);
+                failSafeMaxStaleness, softFetchTimeout, hardFetchTimeout, sourceBreakerFailures, sourceBreakerWindow);
     }
 
     @Override
@@ -160,7 +177,8 @@ public final class JobSettings {
         return "JobSettings[name=" + name + ", lifetime=" + lifetime + ", refreshTimeout=" + refreshTimeout
                 + ", cacheTtl=" + cacheTtl + ", cacheAlias=" + cacheAlias + ", fetchOnMiss=" + fetchOnMiss
                 + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + ", failSafeMaxStaleness=" + failSafeMaxStaleness
-                + ", softFetchTimeout=" + softFetchTimeout + ", hardFetchTimeout=" + hardFetchTimeout + "]";
+                + ", softFetchTimeout=" + softFetchTimeout + ", hardFetchTimeout=" + hardFetchTimeout
+                + ", sourceBreakerFailures=" + sourceBreakerFailures + ", sourceBreakerWindow=" + sourceBreakerWindow + "]";
     }
 
     /** Builds {@link JobSettings}. Setting an option twice is an error. Not thread-safe. */
@@ -176,6 +194,8 @@ public final class JobSettings {
         private Duration failSafeMaxStaleness;
         private Duration softFetchTimeout;
         private Duration hardFetchTimeout;
+        private Integer sourceBreakerFailures;
+        private Duration sourceBreakerWindow;
 
         private Builder() {
         }
@@ -289,6 +309,29 @@ public final class JobSettings {
         public Builder hardFetchTimeout(Duration timeout) {
             Settings.requireUnset(this.hardFetchTimeout, "hardFetchTimeout");
             this.hardFetchTimeout = Settings.requirePositive(timeout, "hardFetchTimeout");
+            return this;
+        }
+
+        /**
+         * A breaker on the job's source, per runtime: after {@code consecutiveFailures} fetches in a row
+         * fail (in any thread of this process: reads, workers, {@code refresh}), the job stops calling
+         * {@code fetch} for {@code window}. Meanwhile a read with stale data answers it ({@code STALE}),
+         * a miss throws {@link SourceUnavailableException} naming the job and the breaker's state, and
+         * a worker skips its task (the entry goes stale again after its refresh timeout, and a later
+         * read enqueues anew). After the window one fetch goes through as a probe: success closes the
+         * breaker, failure opens it for another window. State changes go to
+         * {@link CachebackListener#onSourceState} and are logged once each. Jobs of the same name in one
+         * runtime share one breaker (the first one made sets its numbers). Default: no breaker.
+         *
+         * @throws IllegalArgumentException when {@code consecutiveFailures} is below 1 or the window not positive
+         */
+        public Builder sourceBreaker(int consecutiveFailures, Duration window) {
+            Settings.requireUnset(this.sourceBreakerFailures, "sourceBreaker");
+            if (consecutiveFailures < 1) {
+                throw new IllegalArgumentException("sourceBreaker needs at least 1 consecutive failure, not " + consecutiveFailures);
+            }
+            this.sourceBreakerWindow = Settings.requirePositive(window, "sourceBreaker window");
+            this.sourceBreakerFailures = consecutiveFailures;
             return this;
         }
 

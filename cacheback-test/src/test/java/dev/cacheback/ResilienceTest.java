@@ -274,4 +274,95 @@ class ResilienceTest {
         };
         assertThat(job.get("e")).isEqualTo("e#1@" + Thread.currentThread().getName());
     }
+
+    // ------------------------------------------------------------------ item 4: a breaker on the source
+
+    private CountingJob breakerJob(String name) {
+        return new CountingJob(cacheback, tooStaleAfter10s().name(name)
+                .sourceBreaker(3, Duration.ofSeconds(30)).build());
+    }
+
+    @Test
+    void threeFailedFetchesInARowOpenTheBreakerMissesFailFastAndStaleDataIsServed() {
+        CountingJob job = breakerJob("breaker");
+        job.get("old");                                             // fetch 1, stored
+        clock.advance(Duration.ofSeconds(25));                     // "old" is now too stale: refreshed synchronously
+        job.failWith(new IllegalStateException("source down"));
+        for (String key : List.of("a", "b", "c")) {
+            assertThatThrownBy(() -> job.get(key)).hasMessage("source down");
+        }
+        assertThat(job.sourceState()).isEqualTo(SourceState.OPEN);
+        assertThat(events.count("source.open")).isEqualTo(1);
+        assertThatThrownBy(() -> job.get("d")).isInstanceOf(SourceUnavailableException.class)
+                .hasMessageContaining("Job breaker did not fetch key").hasMessageContaining("source breaker is OPEN after 3 "
+                        + "consecutive failed fetches (last: java.lang.IllegalStateException: source down)")
+                .satisfies(e -> assertThat(((SourceUnavailableException) e).state()).isEqualTo(SourceState.OPEN));
+        assertThat(job.get("old")).as("stale data is served without calling the source").isEqualTo("old#1");
+        assertThat(job.fetches()).isEqualTo(4);
+        assertThat(new CountingJob(cacheback, tooStaleAfter10s().name("breaker").sourceBreaker(3, Duration.ofSeconds(30))
+                .build()).sourceState()).as("jobs made per request share the breaker").isEqualTo(SourceState.OPEN);
+    }
+
+    @Test
+    void aWorkerSkipsItsTaskWhileTheBreakerIsOpen() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("breaker-worker").lifetime(Duration.ofSeconds(10))
+                .sourceBreaker(1, Duration.ofSeconds(30)).build());
+        job.get("a");
+        job.failNext(1);
+        assertThatThrownBy(() -> job.get("b")).hasMessageContaining("planned failure");
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(job.get("a")).isEqualTo("a#1");
+        assertThat(queue.runPending()).isEqualTo(1);
+        assertThat(queue.results()).singleElement().satisfies(r -> assertThat(r.toString()).contains("source breaker"));
+        assertThat(job.fetches()).isEqualTo(2);
+    }
+
+    @Test
+    void afterTheWindowOneProbeGoesThroughItsFailureReopensAndItsSuccessCloses() {
+        CountingJob job = breakerJob("breaker-probe");
+        job.failWith(new IllegalStateException("source down"));
+        for (String key : List.of("a", "b", "c")) {
+            assertThatThrownBy(() -> job.get(key)).hasMessage("source down");
+        }
+        clock.advance(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> job.get("p")).as("the probe").hasMessage("source down");
+        assertThat(events.count("source.half_open")).isEqualTo(1);
+        assertThat(job.sourceState()).isEqualTo(SourceState.OPEN);
+        assertThatThrownBy(() -> job.get("p")).isInstanceOf(SourceUnavailableException.class);
+        clock.advance(Duration.ofSeconds(30));
+        job.failWith(null);
+        assertThat(job.get("p")).isEqualTo("p#5");
+        assertThat(job.sourceState()).isEqualTo(SourceState.CLOSED);
+        assertThat(events.count("source.closed")).isEqualTo(1);
+        assertThat(job.get("q")).isEqualTo("q#6");
+    }
+
+    @Test
+    void aSuccessResetsTheCountOfFailuresInARow() {
+        CountingJob job = breakerJob("breaker-reset");
+        job.failNext(2);
+        assertThatThrownBy(() -> job.get("a"));
+        assertThatThrownBy(() -> job.get("a"));
+        assertThat(job.get("a")).isEqualTo("a#3");
+        job.failNext(2);
+        assertThatThrownBy(() -> job.get("b"));
+        assertThatThrownBy(() -> job.get("b"));
+        assertThat(job.sourceState()).isEqualTo(SourceState.CLOSED);
+        assertThat(new CountingJob(cacheback, JobSettings.builder().name("no-breaker").build()).sourceState())
+                .isEqualTo(SourceState.CLOSED);
+    }
+
+    @Test
+    void theBreakerSettingIsValidatedAndSetOnce() {
+        assertThatThrownBy(() -> JobSettings.builder().sourceBreaker(0, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> JobSettings.builder().sourceBreaker(1, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JobSettings.builder().sourceBreaker(1, Duration.ofSeconds(1)).sourceBreaker(2, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalStateException.class);
+        JobSettings s = JobSettings.builder().sourceBreaker(5, Duration.ofSeconds(9)).build().withName("copy");
+        assertThat(s.sourceBreakerFailures()).isEqualTo(5);
+        assertThat(s.sourceBreakerWindow()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(JobSettings.defaults().sourceBreakerFailures()).isZero();
+    }
 }

@@ -57,6 +57,11 @@ public final class SafeListener implements CachebackListener {
     }
 
     @Override
+    public void onSourceState(String job, dev.cacheback.SourceState state, Throwable failure) {
+        each(l -> l.onSourceState(job, state, failure));
+    }
+
+    @Override
     public void onMiss(String job, String key, boolean syncFetch) {
         each(l -> l.onMiss(job, key, syncFetch));
     }
