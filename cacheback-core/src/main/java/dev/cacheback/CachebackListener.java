@@ -86,6 +86,14 @@ public interface CachebackListener {
     default void onSourceState(String job, SourceState state, Throwable failure) {
     }
 
+    /**
+     * A hit found fresh data due for an early refresh ({@link JobSettings.Builder#earlyRefreshBeta},
+     * {@link JobSettings.Builder#refreshAhead}) and tries to enqueue one (then
+     * {@link #onRefreshEnqueued} or {@link #onRefreshDeduplicated}).
+     */
+    default void onEarlyRefresh(String job, String key) {
+    }
+
     /** Bytes at a key could not be read as the job's entry: treated as a miss and overwritten. */
     default void onCorruptEntry(String job, String key, Throwable failure) {
     }

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -84,6 +85,8 @@ public abstract class Job<K, V> {
     private volatile CacheSlot slot;
     private volatile boolean optionsChecked;
     private volatile SourceBreaker sourceBreaker;
+    /** Whether a hit may refresh early ({@link JobSettings.Builder#earlyRefreshBeta}, {@link JobSettings.Builder#refreshAhead}): the one field the hit path checks. */
+    private final boolean earlyRefresh;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -126,6 +129,7 @@ public abstract class Job<K, V> {
         this.customKey = TypeResolver.overridesKey(getClass());
         this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
+        this.earlyRefresh = settings.earlyRefreshBeta() > 0 || settings.refreshAhead() > 0;
         if (!customKey && !noArgs) {
             String problem = ArgumentTypes.problem(this.argType);
             if (problem != null) {
@@ -175,7 +179,7 @@ public abstract class Job<K, V> {
         if (entry == null) {
             return miss(cache, key, args);
         }
-        if (isFresh(entry)) {
+        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry) : isFresh(entry)) {
             cacheback.listener().onHit(name, key);
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
@@ -592,6 +596,39 @@ public abstract class Job<K, V> {
         return now().isBefore(expiry);
     }
 
+    /**
+     * {@link #isFresh} for a job with early refresh, on the same one clock read: when the data is fresh
+     * but due for an early refresh (XFetch: {@code expiry − now ≤ δ·β·(−ln U)}; or within the last
+     * {@code refreshAhead} of the lifetime), takes the key's lease and enqueues one refresh, leaving
+     * the entry's expiry as it is. No allocation unless it refreshes.
+     */
+    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
+        long nowMillis = cacheback.clock().millis();
+        long expiryMillis;
+        try {
+            expiryMillis = entry.expiry().toEpochMilli();
+        } catch (ArithmeticException farFuture) {
+            return entry.expiry().getEpochSecond() > 0;
+        }
+        long remaining = expiryMillis - nowMillis;
+        if (remaining <= 0) {
+            return remaining == 0 && now().isBefore(entry.expiry());
+        }
+        double ahead = settings.refreshAhead();
+        double beta = settings.earlyRefreshBeta();
+        boolean due = ahead > 0 && remaining <= ahead * lifetime().toMillis();
+        if (!due && beta > 0 && entry.fetchMillis() > 0) {
+            double u = 1.0 - ThreadLocalRandom.current().nextDouble();   // uniform in (0, 1]
+            due = remaining <= entry.fetchMillis() * beta * -Math.log(u);
+        }
+        if (due) {
+            log.debug("{} {}: fresh for {} ms more, refreshing early", name, key, remaining);
+            cacheback.listener().onEarlyRefresh(name, key);
+            markEarly(cache, key, args, entry);
+        }
+        return true;
+    }
+
     /** The expiry of an entry storing {@code data}: {@link #lifetimeFor} if it answers, else {@link #expiry}. */
     private Instant expiryFor(K args, V data) {
         Duration lifetime = lifetimeFor(args, data);
@@ -706,7 +743,8 @@ public abstract class Job<K, V> {
      * besides the enqueue.
      */
     private void markForRefresh(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
-        CacheEntry<V> marked = new CacheEntry<>(timeout(args), seen != null ? seen.data() : empty(), CacheEntry.newVersion());
+        CacheEntry<V> marked = seen == null ? new CacheEntry<>(timeout(args), empty(), CacheEntry.newVersion())
+                : new CacheEntry<>(timeout(args), seen.data(), CacheEntry.newVersion(), seen.failures(), seen.fetchMillis());
         String token;
         try {
             token = cache.backend().tryLeaseAndSetIfVersion(key, refreshTimeout(),
@@ -720,6 +758,28 @@ public abstract class Job<K, V> {
         }
         if (token == null) {
             log.debug("{} {}: refresh already under way elsewhere, or the entry was replaced since it was read", name, key);
+            cacheback.listener().onRefreshDeduplicated(name, key);
+            return;
+        }
+        enqueue(cache, key, args, token, marked.version());
+    }
+
+    /**
+     * Takes the key's lease and enqueues one refresh of a still-fresh entry, re-storing it unchanged
+     * but for a new version (the conditional write shares the lease's round trip; the refresh fences
+     * on that version).
+     */
+    private void markEarly(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
+        CacheEntry<V> marked = new CacheEntry<>(seen.expiry(), seen.data(), CacheEntry.newVersion(), seen.failures(),
+                seen.fetchMillis());
+        String token;
+        try {
+            token = cache.backend().tryLeaseAndSetIfVersion(key, refreshTimeout(), seen.version(), marked, cacheTtl(), entryCodec);
+        } catch (RuntimeException e) {
+            cache.failed("lease", e);
+            return;
+        }
+        if (token == null) {
             cacheback.listener().onRefreshDeduplicated(name, key);
             return;
         }
@@ -799,14 +859,22 @@ public abstract class Job<K, V> {
             }
         }
         ScheduledFuture<?> heartbeat = target.heartbeat(cache, key, token, leaseTtl, delivery);
+        Long base = null;
         try {
-            target.refreshInto(cache, key, args, target.versionAt(cache, key, false), false);
+            base = target.versionAt(cache, key, false);
+            target.refreshInto(cache, key, args, base, false);
             return TaskResult.done();
         } catch (SourceUnavailableException e) {
             log.debug("{} {}: refresh skipped, the source breaker is {}", name, key, e.state());
             return TaskResult.skipped("the source breaker of job " + name + " is " + e.state()
                     + "; a later stale read enqueues a new refresh");
         } catch (RuntimeException e) {
+            Instant retryAt = base == null ? null : target.backOff(cache, key, base);
+            if (retryAt != null) {
+                log.error("Refresh of {} key {} failed; the key's next try is after its backoff, at {}", name, key, retryAt, e);
+                cacheback.listener().onRefreshFailed(name, key, e);
+                return TaskResult.skipped("refresh failed (" + e + "); the key's backoff retries it after " + retryAt);
+            }
             log.error("Refresh of {} key {} failed; the entry is left as it was", name, key, e);
             cacheback.listener().onRefreshFailed(name, key, e);
             return TaskResult.failed("refresh failed: " + e, e);
@@ -818,6 +886,43 @@ public abstract class Job<K, V> {
                 target.releaseLease(cache, key, token);
             }
         }
+    }
+
+    /**
+     * With a {@linkplain JobSettings.Builder#refreshBackoff refresh backoff}: re-stores the entry a
+     * failed refresh started from (version {@code base}) with one more failure, to go stale after the
+     * backoff. Returns when, or {@code null} when the job has no backoff, there is no entry, or it
+     * was replaced meanwhile (then the newer entry stands and the queue's policy applies).
+     */
+    private Instant backOff(CacheSlot cache, String key, long base) {
+        Duration initial = settings.refreshBackoffInitial();
+        if (initial == null || base == CacheEntry.NO_ENTRY) {
+            return null;
+        }
+        CacheEntry<V> entry;
+        try {
+            entry = cache.backend().get(key, entryCodec);
+        } catch (RuntimeException e) {
+            cache.failed("get", e);
+            return null;
+        }
+        if (entry == null || entry.version() != base) {
+            return null;
+        }
+        int failures = entry.failures() == Integer.MAX_VALUE ? Integer.MAX_VALUE : entry.failures() + 1;
+        Instant retryAt = now().plus(backoff(initial, settings.refreshBackoffMax(), failures));
+        CacheEntry<V> backedOff = new CacheEntry<>(retryAt, entry.data(), CacheEntry.newVersion(), failures, entry.fetchMillis());
+        return Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false)) ? retryAt : null;
+    }
+
+    /** {@code initial · 2^(failures−1)}, capped at {@code max}, jittered by ±20 %. */
+    static Duration backoff(Duration initial, Duration max, int failures) {
+        long initialMillis = Math.max(1, initial.toMillis());
+        long maxMillis = Math.max(initialMillis, max.toMillis());
+        int doublings = Math.min(Math.max(0, failures - 1), 40);
+        long millis = initialMillis > (maxMillis >> doublings) ? maxMillis : Math.min(maxMillis, initialMillis << doublings);
+        double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+        return Duration.ofMillis(Math.max(1, Math.round(millis * jitter)));
     }
 
     /** Whether {@code token} still holds the key's lease, extending it; a cache that fails counts as held. */
@@ -884,9 +989,11 @@ public abstract class Job<K, V> {
      * returns the data either way. {@code base == null}: the cache failed, do not store.
      */
     private V refreshInto(CacheSlot cache, String key, K args, Long base, boolean degrade) {
+        Instant start = now();
         V data = timedFetch(key, args);
         if (base != null && shouldStore(args, data)) {
-            CacheEntry<V> entry = new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion());
+            long fetchMillis = Math.max(0, Duration.between(start, now()).toMillis());
+            CacheEntry<V> entry = new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion(), 0, fetchMillis);
             if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade, true))) {
                 log.debug("{} {}: refreshed data not stored: the entry was replaced (set, delete or another refresh) "
                         + "since the refresh began", name, key);

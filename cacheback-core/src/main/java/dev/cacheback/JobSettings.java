@@ -37,6 +37,10 @@ public final class JobSettings {
     private final Duration hardFetchTimeout;
     private final int sourceBreakerFailures;
     private final Duration sourceBreakerWindow;
+    private final Duration refreshBackoffInitial;
+    private final Duration refreshBackoffMax;
+    private final double earlyRefreshBeta;
+    private final double refreshAhead;
 
     private JobSettings(Builder b) {
         this.name = b.name;
@@ -52,6 +56,10 @@ public final class JobSettings {
         this.hardFetchTimeout = b.hardFetchTimeout;
         this.sourceBreakerFailures = b.sourceBreakerFailures != null ? b.sourceBreakerFailures : 0;
         this.sourceBreakerWindow = b.sourceBreakerWindow;
+        this.refreshBackoffInitial = b.refreshBackoffInitial;
+        this.refreshBackoffMax = b.refreshBackoffMax;
+        this.earlyRefreshBeta = b.earlyRefreshBeta != null ? b.earlyRefreshBeta : 0;
+        this.refreshAhead = b.refreshAhead != null ? b.refreshAhead : 0;
     }
 
     /**
@@ -74,6 +82,10 @@ public final class JobSettings {
         b.hardFetchTimeout = hardFetchTimeout;
         b.sourceBreakerFailures = sourceBreakerFailures == 0 ? null : sourceBreakerFailures;
         b.sourceBreakerWindow = sourceBreakerWindow;
+        b.refreshBackoffInitial = refreshBackoffInitial;
+        b.refreshBackoffMax = refreshBackoffMax;
+        b.earlyRefreshBeta = earlyRefreshBeta == 0 ? null : earlyRefreshBeta;
+        b.refreshAhead = refreshAhead == 0 ? null : refreshAhead;
         return new JobSettings(b);
     }
 
@@ -155,6 +167,26 @@ public final class JobSettings {
         return sourceBreakerWindow;
     }
 
+    /** The per-key backoff after a first failed refresh; {@code null} (the default) for none. */
+    public Duration refreshBackoffInitial() {
+        return refreshBackoffInitial;
+    }
+
+    /** The longest per-key backoff; {@code null} when there is none. */
+    public Duration refreshBackoffMax() {
+        return refreshBackoffMax;
+    }
+
+    /** XFetch's β for early refresh on a hit; 0 (the default) for off. */
+    public double earlyRefreshBeta() {
+        return earlyRefreshBeta;
+    }
+
+    /** The last fraction of its lifetime in which a hit refreshes the entry early; 0 (the default) for off. */
+    public double refreshAhead() {
+        return refreshAhead;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof JobSettings s && Objects.equals(name, s.name) && lifetime.equals(s.lifetime)
@@ -163,13 +195,16 @@ public final class JobSettings {
                 && Objects.equals(fetchOnStaleThreshold, s.fetchOnStaleThreshold) && taskOptions.equals(s.taskOptions)
                 && Objects.equals(failSafeMaxStaleness, s.failSafeMaxStaleness)
                 && Objects.equals(softFetchTimeout, s.softFetchTimeout) && Objects.equals(hardFetchTimeout, s.hardFetchTimeout)
-                && sourceBreakerFailures == s.sourceBreakerFailures && Objects.equals(sourceBreakerWindow, s.sourceBreakerWindow);
+                && sourceBreakerFailures == s.sourceBreakerFailures && Objects.equals(sourceBreakerWindow, s.sourceBreakerWindow)
+                && Objects.equals(refreshBackoffInitial, s.refreshBackoffInitial) && Objects.equals(refreshBackoffMax, s.refreshBackoffMax)
+                && earlyRefreshBeta == s.earlyRefreshBeta && refreshAhead == s.refreshAhead;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(name, lifetime, refreshTimeout, cacheTtl, cacheAlias, fetchOnMiss, fetchOnStaleThreshold, taskOptions,
-                failSafeMaxStaleness, softFetchTimeout, hardFetchTimeout, sourceBreakerFailures, sourceBreakerWindow);
+                failSafeMaxStaleness, softFetchTimeout, hardFetchTimeout, sourceBreakerFailures, sourceBreakerWindow,
+                refreshBackoffInitial, refreshBackoffMax, earlyRefreshBeta, refreshAhead);
     }
 
     @Override
@@ -178,7 +213,9 @@ public final class JobSettings {
                 + ", cacheTtl=" + cacheTtl + ", cacheAlias=" + cacheAlias + ", fetchOnMiss=" + fetchOnMiss
                 + ", fetchOnStaleThreshold=" + fetchOnStaleThreshold + ", taskOptions=" + taskOptions + ", failSafeMaxStaleness=" + failSafeMaxStaleness
                 + ", softFetchTimeout=" + softFetchTimeout + ", hardFetchTimeout=" + hardFetchTimeout
-                + ", sourceBreakerFailures=" + sourceBreakerFailures + ", sourceBreakerWindow=" + sourceBreakerWindow + "]";
+                + ", sourceBreakerFailures=" + sourceBreakerFailures + ", sourceBreakerWindow=" + sourceBreakerWindow
+                + ", refreshBackoff=" + refreshBackoffInitial + ".." + refreshBackoffMax
+                + ", earlyRefreshBeta=" + earlyRefreshBeta + ", refreshAhead=" + refreshAhead + "]";
     }
 
     /** Builds {@link JobSettings}. Setting an option twice is an error. Not thread-safe. */
@@ -196,6 +233,10 @@ public final class JobSettings {
         private Duration hardFetchTimeout;
         private Integer sourceBreakerFailures;
         private Duration sourceBreakerWindow;
+        private Duration refreshBackoffInitial;
+        private Duration refreshBackoffMax;
+        private Double earlyRefreshBeta;
+        private Double refreshAhead;
 
         private Builder() {
         }
@@ -332,6 +373,69 @@ public final class JobSettings {
             }
             this.sourceBreakerWindow = Settings.requirePositive(window, "sourceBreaker window");
             this.sourceBreakerFailures = consecutiveFailures;
+            return this;
+        }
+
+        /**
+         * Per-key backoff: when a worker's refresh of a key fails, the key's entry is re-stored (fenced
+         * on the version the refresh started from) to go stale again after a backoff instead of after
+         * {@link #refreshTimeout}: {@code initial} after the first failure, doubled after each further
+         * one, jittered by ±20 %, at most {@code max}. The count of failures in a row travels in the
+         * entry, so every process agrees; a refresh that succeeds stores a fresh entry and so resets
+         * it. Meanwhile readers get the old data as fresh ({@code HIT}), as after a stale read's mark.
+         * The failed task is acknowledged rather than retried by the queue's retry policy: the key's
+         * backoff decides the next try. Default: none (the seed's behaviour: the entry goes stale again
+         * after {@code refreshTimeout}, and the queue retries the task by its policy).
+         *
+         * @throws IllegalArgumentException when a duration is not positive or {@code max < initial}
+         */
+        public Builder refreshBackoff(Duration initial, Duration max) {
+            Settings.requireUnset(this.refreshBackoffInitial, "refreshBackoff");
+            Settings.requirePositive(initial, "refreshBackoff initial");
+            Settings.requirePositive(max, "refreshBackoff max");
+            if (max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("refreshBackoff max (" + max + ") must not be below its initial backoff (" + initial + ")");
+            }
+            this.refreshBackoffInitial = initial;
+            this.refreshBackoffMax = max;
+            return this;
+        }
+
+        /**
+         * Early refresh by XFetch (Vattani, Chierichetti, Lowenstein, VLDB 2015): a hit on fresh data
+         * refreshes it in the background when {@code now − δ·β·ln(U) ≥ expiry}, with δ the duration of
+         * the fetch that produced the data (kept in the entry) and U uniform in (0, 1]; so the entry is
+         * usually refreshed just before it goes stale, by one reader, without coordination. The key's
+         * lease keeps it to one refresh per key across processes; the hit still answers the cached
+         * data ({@code HIT}). Entries whose fetch time is unknown (written by {@code set}, or by an
+         * older version) are not refreshed early. Default 0: off in this version, so that upgrading
+         * changes no job's load on its source; 1 is the paper's choice, larger values refresh earlier.
+         *
+         * @throws IllegalArgumentException when negative or not finite
+         */
+        public Builder earlyRefreshBeta(double beta) {
+            Settings.requireUnset(this.earlyRefreshBeta, "earlyRefreshBeta");
+            if (!(beta >= 0) || Double.isInfinite(beta)) {
+                throw new IllegalArgumentException("earlyRefreshBeta must be 0 or more (1 is XFetch's choice), not " + beta);
+            }
+            this.earlyRefreshBeta = beta;
+            return this;
+        }
+
+        /**
+         * Deterministic early refresh: a hit in the last {@code fraction} of the data's lifetime
+         * refreshes it in the background (one refresh per key across processes, by the key's lease);
+         * the hit still answers the cached data. For example 0.1 with a 10-minute lifetime refreshes
+         * on the first read in the last minute. Default 0: off.
+         *
+         * @throws IllegalArgumentException unless {@code 0 ≤ fraction < 1}
+         */
+        public Builder refreshAhead(double fraction) {
+            Settings.requireUnset(this.refreshAhead, "refreshAhead");
+            if (!(fraction >= 0 && fraction < 1)) {
+                throw new IllegalArgumentException("refreshAhead must be a fraction of the lifetime from 0 to below 1, not " + fraction);
+            }
+            this.refreshAhead = fraction;
             return this;
         }
 

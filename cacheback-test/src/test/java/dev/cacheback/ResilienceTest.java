@@ -365,4 +365,109 @@ class ResilienceTest {
         assertThat(s.sourceBreakerWindow()).isEqualTo(Duration.ofSeconds(9));
         assertThat(JobSettings.defaults().sourceBreakerFailures()).isZero();
     }
+
+    // ------------------------------------------------------------------ item 3: per-key backoff
+
+    @Test
+    void theBackoffDoublesIsJitteredAndCapped() {
+        Duration initial = Duration.ofSeconds(1);
+        Duration max = Duration.ofSeconds(30);
+        for (int i = 0; i < 50; i++) {
+            assertThat(Job.backoff(initial, max, 1)).isBetween(Duration.ofMillis(800), Duration.ofMillis(1200));
+            assertThat(Job.backoff(initial, max, 3)).isBetween(Duration.ofMillis(3200), Duration.ofMillis(4800));
+            assertThat(Job.backoff(initial, max, 6)).isBetween(Duration.ofSeconds(24), Duration.ofSeconds(36));
+            assertThat(Job.backoff(initial, max, Integer.MAX_VALUE)).isBetween(Duration.ofSeconds(24), Duration.ofSeconds(36));
+        }
+    }
+
+    @Test
+    void withoutABackoffAFailedRefreshLeavesTheEntryAndIsRetriedByTheQueueAsBefore() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("no-backoff").lifetime(Duration.ofSeconds(10)).build());
+        job.get("k");
+        clock.advance(Duration.ofSeconds(11));
+        job.get("k");
+        CacheEntry<String> marked = job.rawGet("k").orElseThrow();
+        job.failNext(1);
+        queue.runPending();
+        assertThat(job.rawGet("k")).contains(marked);
+        assertThat(queue.results()).last().extracting(dev.cacheback.spi.TaskResult::outcome)
+                .isEqualTo(dev.cacheback.spi.TaskResult.Outcome.FAILED);
+    }
+
+    @Test
+    void formatTwoEntriesStillReadWithNoFailuresAndTheirVersion() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + 5);
+        b.put((byte) 'C').put((byte) 'B').put((byte) 2).put((byte) 1).putLong(1_900_000_000L).putInt(5).putLong(42L)
+                .put("\"old\"".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] bytes = b.array();
+        CacheEntry<String> entry = new dev.cacheback.internal.EntryBytes<String>(dev.cacheback.spi.Codec.jackson(), String.class)
+                .decode(bytes);
+        assertThat(entry).isEqualTo(new CacheEntry<>(java.time.Instant.ofEpochSecond(1_900_000_000L, 5), "old", 42L));
+        assertThat(dev.cacheback.spi.EntryFormat.version(bytes)).isEqualTo(42L);
+        assertThatThrownBy(() -> JobSettings.builder().refreshBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be below");
+    }
+
+    // ------------------------------------------------------------------ item 5: early refresh
+
+    @Test
+    void refreshAheadRefreshesOnceInTheLastFractionOfTheLifetimeAndTheHitStillAnswers() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("ahead").lifetime(Duration.ofSeconds(100))
+                .refreshAhead(0.1).build());
+        job.get("k");
+        clock.advance(Duration.ofSeconds(89));
+        assertThat(job.get("k")).isEqualTo("k#1");
+        assertThat(queue.enqueuedCount()).isZero();
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(job.get("k")).isEqualTo("k#1");
+        assertThat(job.get("k")).isEqualTo("k#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThat(events.count("early")).isEqualTo(2);
+        assertThat(events.count("deduplicated")).isEqualTo(1);
+        assertThat(events.count("hit")).isEqualTo(3);
+        assertThat(job.rawGet("k").orElseThrow().expiry()).as("the expiry is left as it was")
+                .isEqualTo(clock.instant().plusSeconds(9));
+        queue.runPending();
+        assertThat(job.get("k")).isEqualTo("k#2");
+        assertThat(job.rawGet("k").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(100));
+    }
+
+    @Test
+    void xfetchRefreshesEarlyWithTheProbabilityOfThePaperAndNeverFarFromExpiry() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("xfetch").lifetime(Duration.ofSeconds(100))
+                .earlyRefreshBeta(1).build());
+        dev.cacheback.spi.CacheBackend backend = cacheback.cache("default");
+        dev.cacheback.internal.EntryBytes<String> codec = new dev.cacheback.internal.EntryBytes<>(cacheback.codec(), String.class);
+        for (int i = 0; i < 1000; i++) {
+            backend.set(job.key("near" + i), new CacheEntry<>(clock.instant().plusMillis(1000), "v", CacheEntry.newVersion(), 0, 1000),
+                    Duration.ofHours(1), codec);
+            backend.set(job.key("far" + i), new CacheEntry<>(clock.instant().plusSeconds(20), "v", CacheEntry.newVersion(), 0, 1000),
+                    Duration.ofHours(1), codec);
+            backend.set(job.key("unknown" + i), new CacheEntry<>(clock.instant().plusMillis(1), "v", CacheEntry.newVersion()),
+                    Duration.ofHours(1), codec);
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertThat(job.get("far" + i)).isEqualTo("v");
+            assertThat(job.get("unknown" + i)).isEqualTo("v");
+        }
+        assertThat(queue.enqueuedCount()).as("20 fetch times from expiry: P = e^-20").isZero();
+        for (int i = 0; i < 1000; i++) {
+            assertThat(job.get("near" + i)).isEqualTo("v");
+        }
+        // one fetch time from expiry with beta 1: P(-ln U >= 1) = 1/e = 0.368 (sd 0.015 over 1000 keys)
+        assertThat(queue.enqueuedCount()).isBetween(300, 440);
+        assertThat(events.count("hit")).isEqualTo(3000);
+    }
+
+    @Test
+    void earlyRefreshSettingsAreValidated() {
+        assertThatThrownBy(() -> JobSettings.builder().earlyRefreshBeta(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JobSettings.builder().earlyRefreshBeta(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JobSettings.builder().refreshAhead(1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JobSettings.builder().refreshAhead(0.1).refreshAhead(0.2)).isInstanceOf(IllegalStateException.class);
+        JobSettings s = JobSettings.builder().earlyRefreshBeta(1).refreshAhead(0.1).build().withName("copy");
+        assertThat(s.earlyRefreshBeta()).isEqualTo(1);
+        assertThat(s.refreshAhead()).isEqualTo(0.1);
+        assertThat(JobSettings.defaults().earlyRefreshBeta()).isZero();
+    }
 }

@@ -62,6 +62,11 @@ public final class SafeListener implements CachebackListener {
     }
 
     @Override
+    public void onEarlyRefresh(String job, String key) {
+        each(l -> l.onEarlyRefresh(job, key));
+    }
+
+    @Override
     public void onMiss(String job, String key, boolean syncFetch) {
         each(l -> l.onMiss(job, key, syncFetch));
     }

@@ -499,4 +499,61 @@ public abstract class CacheBackendContract {
         assertThat(job.rawGet("t").orElseThrow().data()).isEqualTo("from set");
         assertThat(events.count("timeout.soft")).isEqualTo(2);
     }
+
+    @Test
+    void theFailureCountAndFetchTimeRoundTripInTheEntry() {
+        CacheEntry<Item> entry = new CacheEntry<>(Instant.parse("2030-05-06T07:08:09.987654321Z"), item("f"), 77L, 3, 250);
+        backend.set(key("failures"), entry, Duration.ofMinutes(5), codec);
+        assertThat(backend.get(key("failures"), codec)).isEqualTo(entry);
+        CacheEntry<Item> next = new CacheEntry<>(entry.expiry(), null, 78L, 4, 0);
+        assertThat(backend.setIfVersion(key("failures"), 77L, next, Duration.ofMinutes(5), codec)).isTrue();
+        assertThat(backend.get(key("failures"), codec)).isEqualTo(next);
+    }
+
+    @Test
+    void aFailedRefreshBacksTheKeyOffInTheEntryAndASuccessResetsIt() {
+        CountingJob job = job("backoff", JobSettings.builder().lifetime(Duration.ofSeconds(10))
+                .refreshBackoff(Duration.ofSeconds(10), Duration.ofSeconds(100)));
+        job.get("k");
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(job.get("k")).isEqualTo("k#1");                  // stale: marked, one task
+        job.failNext(1);
+        assertThat(queue.runPending()).isEqualTo(1);
+        CacheEntry<String> first = job.rawGet("k").orElseThrow();
+        assertThat(first.failures()).isEqualTo(1);
+        assertThat(first.data()).isEqualTo("k#1");
+        assertThat(first.expiry()).isBetween(clock.instant().plusSeconds(8), clock.instant().plusSeconds(12));
+        assertThat(queue.results()).last().extracting(dev.cacheback.spi.TaskResult::outcome)
+                .isEqualTo(dev.cacheback.spi.TaskResult.Outcome.SKIPPED);
+        assertThat(job.get("k")).as("within the backoff: fresh for every reader").isEqualTo("k#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(13));
+        assertThat(job.get("k")).isEqualTo("k#1");
+        job.failNext(1);
+        assertThat(queue.runPending()).isEqualTo(1);
+        CacheEntry<String> second = job.rawGet("k").orElseThrow();
+        assertThat(second.failures()).isEqualTo(2);
+        assertThat(second.expiry()).isBetween(clock.instant().plusSeconds(16), clock.instant().plusSeconds(24));
+        clock.advance(Duration.ofSeconds(25));
+        job.get("k");
+        assertThat(queue.runPending()).isEqualTo(1);
+        CacheEntry<String> fresh = job.rawGet("k").orElseThrow();
+        assertThat(fresh.data()).isEqualTo("k#4");
+        assertThat(fresh.failures()).isZero();
+        assertThat(fresh.expiry()).isEqualTo(clock.instant().plusSeconds(10));
+    }
+
+    @Test
+    void anEarlyRefreshOfAFreshEntryMakesOneTaskAndLeavesItsExpiry() {
+        CountingJob job = job("ahead", JobSettings.builder().lifetime(Duration.ofSeconds(100)).refreshAhead(0.1));
+        job.get("e");
+        Instant expiry = job.rawGet("e").orElseThrow().expiry();
+        clock.advance(Duration.ofSeconds(95));
+        List<String> seen = Stampede.run(16, () -> job.get("e"));
+        assertThat(seen).containsOnly("e#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThat(job.rawGet("e").orElseThrow().expiry()).isEqualTo(expiry);
+        assertThat(queue.runPending()).isEqualTo(1);
+        assertThat(job.get("e")).isEqualTo("e#2");
+    }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code stale.async}, {@code fetch}, {@code fetch.failed}, {@code enqueued}, {@code deduplicated},
  * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt}, {@code failsafe},
  * {@code timeout.soft}, {@code timeout.hard}, {@code source.open}, {@code source.half_open},
- * {@code source.closed})
+ * {@code source.closed}, {@code early})
  * and keeps the reasons of dropped tasks. Thread-safe.
  */
 public final class RecordingListener implements CachebackListener {
@@ -68,6 +68,11 @@ public final class RecordingListener implements CachebackListener {
     @Override
     public void onSourceState(String job, dev.cacheback.SourceState state, Throwable failure) {
         inc("source." + state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    @Override
+    public void onEarlyRefresh(String job, String key) {
+        inc("early");
     }
 
     @Override
