@@ -52,7 +52,7 @@ import java.util.concurrent.TimeoutException;
  * {@link #rawGet}, {@link #refresh}, {@link #asyncRefresh}) are final: their rules (DESIGN.md
  * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #empty}, {@link #expiry},
  * {@link #timeout}, {@link #key}, {@link #processResult}, {@link #shouldMissingItemBeFetchedSynchronously},
- * {@link #shouldStaleItemBeFetchedSynchronously}) and the settings ({@link #lifetime()}, …) may be
+ * {@link #shouldStaleItemBeFetchedSynchronously}, {@link #shouldStore}, {@link #lifetimeFor}) and the settings ({@link #lifetime()}, …) may be
  * overridden. A setting comes from the override if there is one, else from the {@link JobSettings}
  * given to the constructor, else from its default.
  *
@@ -170,6 +170,9 @@ public abstract class Job<K, V> {
      *                              are rethrown as they are; nothing is stored
      * @throws CachebackException   if {@code args} cannot be encoded, or (with verify-writes on) the
      *                              fetched data could not be stored
+     * @throws FetchTimeoutException when a synchronous fetch outlasted the {@link #hardFetchTimeout()}
+     *                              (and no stale data within {@link #failSafeMaxStaleness()} could answer)
+     * @throws SourceUnavailableException on a miss while the job's source breaker is open
      */
     public final V get(K args) {
         requireArgs(args);
