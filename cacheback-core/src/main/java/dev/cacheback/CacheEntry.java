@@ -17,9 +17,13 @@ import java.util.concurrent.ThreadLocalRandom;
  *                refresh has not finished
  * @param version the entry's version, never {@link #NO_ENTRY} for an entry the engine wrote; entries
  *                made with the two-argument constructor (tests, custom code) carry {@link #NO_ENTRY}
+ * @param failures how many refreshes of the key failed in a row since its data was last fetched
+ *                (0 unless the job has a {@linkplain JobSettings.Builder#refreshBackoff refresh backoff});
+ *                the entry then expires at the end of the backoff
+ * @param fetchMillis how long the fetch that produced the data took, in milliseconds (0 when unknown)
  * @param <V>     the job's value type
  */
-public record CacheEntry<V>(Instant expiry, V data, long version) {
+public record CacheEntry<V>(Instant expiry, V data, long version, int failures, long fetchMillis) {
 
     /**
      * The version a conditional write expects when it expects no entry at all (or none readable): the
@@ -30,6 +34,14 @@ public record CacheEntry<V>(Instant expiry, V data, long version) {
 
     public CacheEntry {
         Objects.requireNonNull(expiry, "expiry");
+        if (failures < 0 || fetchMillis < 0) {
+            throw new IllegalArgumentException("failures and fetchMillis must not be negative: " + failures + ", " + fetchMillis);
+        }
+    }
+
+    /** An entry without failures and without a measured fetch. */
+    public CacheEntry(Instant expiry, V data, long version) {
+        this(expiry, data, version, 0, 0);
     }
 
     /** An entry without a version ({@link #NO_ENTRY}), as written before versions existed. */

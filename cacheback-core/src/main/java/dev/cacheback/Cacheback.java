@@ -5,6 +5,7 @@ import dev.cacheback.internal.InProcessRefreshQueue;
 import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.SafeListener;
 import dev.cacheback.internal.SingleFlight;
+import dev.cacheback.internal.SourceBreaker;
 import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.Codec;
@@ -31,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -70,6 +72,7 @@ public final class Cacheback implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final ConcurrentHashMap<String, Job<?, ?>> jobs = new ConcurrentHashMap<>();
     private final SingleFlight singleFlight = new SingleFlight();
+    private final ConcurrentHashMap<String, SourceBreaker> sourceBreakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
     private final RetryPolicy retryPolicy;
@@ -78,6 +81,8 @@ public final class Cacheback implements AutoCloseable {
     private final boolean ownsScheduler;
     private final java.util.concurrent.Executor staleReadDispatcher;
     private final java.util.Set<String> marking = ConcurrentHashMap.newKeySet();
+    private final ExecutorService givenFetchExecutor;
+    private volatile ExecutorService ownedFetchExecutor;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Cacheback(Builder b) {
@@ -102,6 +107,7 @@ public final class Cacheback implements AutoCloseable {
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
         this.staleReadDispatcher = b.staleReadDispatcher;
+        this.givenFetchExecutor = b.fetchExecutor;
         if (b.queue != null) {
             this.queue = b.queue;
             this.ownedExecutor = null;
@@ -323,6 +329,13 @@ public final class Cacheback implements AutoCloseable {
         if (ownsScheduler) {
             shutDown(scheduler);
         }
+        ExecutorService fetches;
+        synchronized (this) {
+            fetches = ownedFetchExecutor;
+        }
+        if (fetches != null) {
+            fetches.shutdownNow();
+        }
         if (!failures.isEmpty()) {
             RuntimeException first = failures.get(0);
             failures.subList(1, failures.size()).forEach(first::addSuppressed);
@@ -408,6 +421,43 @@ public final class Cacheback implements AutoCloseable {
         return singleFlight;
     }
 
+    /** The source breaker of the jobs named {@code job}: made on first use with these numbers, then shared. */
+    SourceBreaker sourceBreaker(String job, int failures, Duration window) {
+        return sourceBreakers.computeIfAbsent(job, j -> new SourceBreaker(j, clock, failures, window, listener));
+    }
+
+    /**
+     * Where fetches with a soft or hard timeout run (the caller waits for them at most that long): the
+     * one given to the builder, else a pool of daemon threads the runtime makes on first use and stops
+     * on {@link #close()}.
+     *
+     * @throws IllegalStateException when the runtime is closed
+     */
+    ExecutorService fetchExecutor() {
+        if (givenFetchExecutor != null) {
+            return givenFetchExecutor;
+        }
+        ExecutorService e = ownedFetchExecutor;
+        if (e == null) {
+            synchronized (this) {
+                if (closed.get()) {
+                    throw new IllegalStateException("This Cacheback runtime is closed: its fetch pool is stopped");
+                }
+                e = ownedFetchExecutor;
+                if (e == null) {
+                    AtomicInteger counter = new AtomicInteger();
+                    e = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                        Thread t = new Thread(r, "cacheback-fetch-" + counter.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    ownedFetchExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
     /** The named cache with its health; throws as {@link #cache(String)} does. */
     CacheSlot slot(String alias) {
         CacheSlot slot = slots.get(Objects.requireNonNull(alias, "alias"));
@@ -457,6 +507,7 @@ public final class Cacheback implements AutoCloseable {
         private RetryPolicy retryPolicy;
         private ScheduledExecutorService scheduler;
         private java.util.concurrent.Executor staleReadDispatcher;
+        private ExecutorService fetchExecutor;
         private final List<CachebackListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -581,6 +632,21 @@ public final class Cacheback implements AutoCloseable {
         public Builder markStaleInBackground(java.util.concurrent.Executor executor) {
             Settings.requireUnset(this.staleReadDispatcher, "markStaleInBackground");
             this.staleReadDispatcher = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Where fetches run when their job has a {@linkplain JobSettings.Builder#softFetchTimeout soft}
+         * or {@linkplain JobSettings.Builder#hardFetchTimeout hard fetch timeout}: the caller waits for
+         * the fetch at most that long, and the fetch goes on here after the caller stops waiting. Not
+         * shut down by the runtime: its owner does that. Give it enough threads for the fetches that
+         * may run at once (one per key and process at most). Default: daemon threads made on demand
+         * (idle ones end after 60 s), made only when a job with a timeout first fetches, and stopped
+         * (interrupted) on {@link Cacheback#close()}. Jobs without a timeout fetch in the caller's thread.
+         */
+        public Builder fetchExecutor(ExecutorService fetchExecutor) {
+            Settings.requireUnset(this.fetchExecutor, "fetchExecutor");
+            this.fetchExecutor = Objects.requireNonNull(fetchExecutor, "fetchExecutor");
             return this;
         }
 

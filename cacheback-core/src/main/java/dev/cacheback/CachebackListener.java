@@ -63,6 +63,37 @@ public interface CachebackListener {
     default void onBackendError(String alias, String operation, Throwable failure) {
     }
 
+    /**
+     * Stale-if-error: a read's synchronous refresh failed with {@code failure}, and the read answered
+     * the stale data instead ({@code STALE}), which went stale {@code staleness} ago
+     * ({@link JobSettings.Builder#failSafeMaxStaleness}).
+     */
+    default void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+    }
+
+    /**
+     * A read stopped waiting for its synchronous fetch after {@code timeout}: the soft fetch timeout
+     * ({@code answeredStale}, the read answered stale data) or the hard one (the read threw
+     * {@link FetchTimeoutException}). The fetch goes on in the background.
+     */
+    default void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+    }
+
+    /**
+     * A job's source breaker ({@link JobSettings.Builder#sourceBreaker}) changed state: {@code OPEN}
+     * (with the failure that opened it), {@code HALF_OPEN} (a probe goes through), {@code CLOSED}.
+     */
+    default void onSourceState(String job, SourceState state, Throwable failure) {
+    }
+
+    /**
+     * A hit found fresh data due for an early refresh ({@link JobSettings.Builder#earlyRefreshBeta},
+     * {@link JobSettings.Builder#refreshAhead}) and tries to enqueue one (then
+     * {@link #onRefreshEnqueued} or {@link #onRefreshDeduplicated}).
+     */
+    default void onEarlyRefresh(String job, String key) {
+    }
+
     /** Bytes at a key could not be read as the job's entry: treated as a miss and overwritten. */
     default void onCorruptEntry(String job, String key, Throwable failure) {
     }

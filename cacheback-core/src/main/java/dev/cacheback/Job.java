@@ -5,6 +5,7 @@ import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.internal.LogText;
 import dev.cacheback.internal.KeyHasher;
 import dev.cacheback.internal.KeyMemo;
+import dev.cacheback.internal.SourceBreaker;
 import dev.cacheback.internal.TypeResolver;
 import dev.cacheback.spi.CodecException;
 import dev.cacheback.spi.CorruptEntryException;
@@ -22,8 +23,12 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A cached read: how to {@link #fetch} one kind of data, and the rules for serving it from the cache
@@ -47,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #rawGet}, {@link #refresh}, {@link #asyncRefresh}) are final: their rules (DESIGN.md
  * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #empty}, {@link #expiry},
  * {@link #timeout}, {@link #key}, {@link #processResult}, {@link #shouldMissingItemBeFetchedSynchronously},
- * {@link #shouldStaleItemBeFetchedSynchronously}) and the settings ({@link #lifetime()}, …) may be
+ * {@link #shouldStaleItemBeFetchedSynchronously}, {@link #shouldStore}, {@link #lifetimeFor}) and the settings ({@link #lifetime()}, …) may be
  * overridden. A setting comes from the override if there is one, else from the {@link JobSettings}
  * given to the constructor, else from its default.
  *
@@ -65,6 +70,8 @@ public abstract class Job<K, V> {
 
     private static final Logger log = LoggerFactory.getLogger("cacheback");
     private static final int MAX_NAME_LENGTH = 200;
+    /** What {@link #load} returns when the soft fetch timeout passed: the caller answers its stale data. */
+    private static final Object SOFT_TIMEOUT = new Object();
 
     private final Cacheback cacheback;
     private final JobSettings settings;
@@ -77,6 +84,9 @@ public abstract class Job<K, V> {
     private final KeyMemo keyMemo;
     private volatile CacheSlot slot;
     private volatile boolean optionsChecked;
+    private volatile SourceBreaker sourceBreaker;
+    /** Whether a hit may refresh early ({@link JobSettings.Builder#earlyRefreshBeta}, {@link JobSettings.Builder#refreshAhead}): the one field the hit path checks. */
+    private final boolean earlyRefresh;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -119,6 +129,7 @@ public abstract class Job<K, V> {
         this.customKey = TypeResolver.overridesKey(getClass());
         this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
+        this.earlyRefresh = settings.earlyRefreshBeta() > 0 || settings.refreshAhead() > 0;
         if (!customKey && !noArgs) {
             String problem = ArgumentTypes.problem(this.argType);
             if (problem != null) {
@@ -150,13 +161,18 @@ public abstract class Job<K, V> {
      *       false, {@link #empty()} while a refresh task runs.</li>
      * </ul>
      * The answer passes through {@link #processResult}. A cache server that fails is logged and
-     * treated as a miss: the caller is answered by a fetch.
+     * treated as a miss: the caller is answered by a fetch. With {@link #failSafeMaxStaleness()} set, a
+     * synchronous refresh of stale data that fails answers the stale data instead (stale-if-error:
+     * {@code processResult(staleData, args, STALE, false)}, and {@link CachebackListener#onFailSafe}).
      *
      * @throws NullPointerException if {@code args} is null (unless this is a no-argument job)
      * @throws FetchException       if a synchronous fetch threw a checked exception; unchecked ones
      *                              are rethrown as they are; nothing is stored
      * @throws CachebackException   if {@code args} cannot be encoded, or (with verify-writes on) the
      *                              fetched data could not be stored
+     * @throws FetchTimeoutException when a synchronous fetch outlasted the {@link #hardFetchTimeout()}
+     *                              (and no stale data within {@link #failSafeMaxStaleness()} could answer)
+     * @throws SourceUnavailableException on a miss while the job's source breaker is open
      */
     public final V get(K args) {
         requireArgs(args);
@@ -166,7 +182,7 @@ public abstract class Job<K, V> {
         if (entry == null) {
             return miss(cache, key, args);
         }
-        if (isFresh(entry)) {
+        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry) : isFresh(entry)) {
             cacheback.listener().onHit(name, key);
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
@@ -177,7 +193,25 @@ public abstract class Job<K, V> {
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
             cacheback.listener().onStale(name, key, true);
-            V data = loadShared(cache, key, args);
+            Object loaded;
+            try {
+                loaded = load(cache, key, args, true);
+            } catch (SourceUnavailableException open) {
+                log.debug("{} {}: source breaker {}, serving stale", name, key, open.state());
+                return processResult(entry.data(), args, CacheStatus.STALE, false);
+            } catch (RuntimeException failure) {
+                if (!servesStaleOnError(delta, failure)) {
+                    throw failure;
+                }
+                failSafe(key, delta, failure);
+                return processResult(entry.data(), args, CacheStatus.STALE, false);
+            }
+            if (loaded == SOFT_TIMEOUT) {
+                log.debug("{} {}: refresh slower than the soft fetch timeout, serving stale", name, key);
+                return processResult(entry.data(), args, CacheStatus.STALE, false);
+            }
+            @SuppressWarnings("unchecked")
+            V data = (V) loaded;
             return processResult(data, args, CacheStatus.STALE, true);
         }
         log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
@@ -239,7 +273,8 @@ public abstract class Job<K, V> {
     }
 
     /**
-     * Stores {@code data} as fresh, expiring at {@link #expiry(Object) expiry(args)} (DESIGN.md S8).
+     * Stores {@code data} as fresh, expiring at {@link #expiry(Object) expiry(args)} (DESIGN.md S8), or
+     * after {@link #lifetimeFor} when that hook gives this data a lifetime of its own.
      *
      * @throws CachebackException when (with verify-writes on) the data could not be stored
      * @throws dev.cacheback.spi.CacheBackendException when the cache cannot be reached
@@ -247,7 +282,7 @@ public abstract class Job<K, V> {
     public final void set(K args, V data) {
         requireArgs(args);
         String key = keyFor(args);
-        store(slot(), key, new CacheEntry<>(expiry(args), data, CacheEntry.newVersion()), false);
+        store(slot(), key, new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion()), false);
     }
 
     /**
@@ -406,6 +441,21 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * How long {@code data}, just fetched or given to {@link #set}, stays fresh: negative and
+     * conditional caching, for example a minute for "not found" ({@code null}) and the job's lifetime
+     * for the rest. Return {@code null} (the default) for {@link #expiry(Object) expiry(args)}, that is
+     * the seed's behaviour; {@link Duration#ZERO} stores the data already stale (the next read serves
+     * it and refreshes). Whether the data is stored at all is {@link #shouldStore}'s to say.
+     *
+     * @param data the data, {@code null} when the fetch returned null
+     * @return the lifetime of this data, or {@code null} for the job's expiry; never negative (a
+     *     negative lifetime fails the store with an {@link IllegalStateException} naming the job)
+     */
+    protected Duration lifetimeFor(K args, V data) {
+        return null;
+    }
+
+    /**
      * What a worker in another process needs, besides the arguments, to rebuild this job: the seed's
      * init arguments. Travels with every task. Default: nothing.
      */
@@ -469,6 +519,40 @@ public abstract class Job<K, V> {
         return settings.taskOptions();
     }
 
+    /**
+     * Stale-if-error: how long past its expiry stale data may answer a read whose synchronous refresh
+     * failed, or {@code null} for never (the failure reaches the caller). See
+     * {@link JobSettings.Builder#failSafeMaxStaleness}.
+     */
+    public Duration failSafeMaxStaleness() {
+        return settings.failSafeMaxStaleness();
+    }
+
+    /**
+     * How long a read with stale data waits for its synchronous refresh before answering the stale
+     * data, or {@code null} for as long as it takes. See {@link JobSettings.Builder#softFetchTimeout}.
+     */
+    public Duration softFetchTimeout() {
+        return settings.softFetchTimeout();
+    }
+
+    /**
+     * How long a read waits for its synchronous fetch before throwing {@link FetchTimeoutException},
+     * or {@code null} for as long as it takes. See {@link JobSettings.Builder#hardFetchTimeout}.
+     */
+    public Duration hardFetchTimeout() {
+        return settings.hardFetchTimeout();
+    }
+
+    /**
+     * The state of this job's source breaker ({@link JobSettings.Builder#sourceBreaker}):
+     * {@link SourceState#CLOSED} when the job has none.
+     */
+    public final SourceState sourceState() {
+        SourceBreaker b = sourceBreaker();
+        return b == null ? SourceState.CLOSED : b.state();
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -515,11 +599,58 @@ public abstract class Job<K, V> {
         return now().isBefore(expiry);
     }
 
+    /**
+     * {@link #isFresh} for a job with early refresh, on the same one clock read: when the data is fresh
+     * but due for an early refresh (XFetch: {@code expiry − now ≤ δ·β·(−ln U)}; or within the last
+     * {@code refreshAhead} of the lifetime), takes the key's lease and enqueues one refresh, leaving
+     * the entry's expiry as it is. No allocation unless it refreshes.
+     */
+    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
+        long nowMillis = cacheback.clock().millis();
+        long expiryMillis;
+        try {
+            expiryMillis = entry.expiry().toEpochMilli();
+        } catch (ArithmeticException farFuture) {
+            return entry.expiry().getEpochSecond() > 0;
+        }
+        long remaining = expiryMillis - nowMillis;
+        if (remaining <= 0) {
+            return remaining == 0 && now().isBefore(entry.expiry());
+        }
+        double ahead = settings.refreshAhead();
+        double beta = settings.earlyRefreshBeta();
+        boolean due = ahead > 0 && remaining <= ahead * lifetime().toMillis();
+        if (!due && beta > 0 && entry.fetchMillis() > 0) {
+            double u = 1.0 - ThreadLocalRandom.current().nextDouble();   // uniform in (0, 1]
+            due = remaining <= entry.fetchMillis() * beta * -Math.log(u);
+        }
+        if (due) {
+            log.debug("{} {}: fresh for {} ms more, refreshing early", name, key, remaining);
+            cacheback.listener().onEarlyRefresh(name, key);
+            markEarly(cache, key, args, entry);
+        }
+        return true;
+    }
+
+    /** The expiry of an entry storing {@code data}: {@link #lifetimeFor} if it answers, else {@link #expiry}. */
+    private Instant expiryFor(K args, V data) {
+        Duration lifetime = lifetimeFor(args, data);
+        if (lifetime == null) {
+            return expiry(args);
+        }
+        if (lifetime.isNegative()) {
+            throw new IllegalStateException("Job " + name + ": lifetimeFor returned a negative lifetime (" + lifetime
+                    + "); return null for the job's lifetime, or a duration of zero or more");
+        }
+        return now().plus(lifetime);
+    }
+
     private V miss(CacheSlot cache, String key, K args) {
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
             cacheback.listener().onMiss(name, key, true);
-            V data = loadShared(cache, key, args);
+            @SuppressWarnings("unchecked")
+            V data = (V) load(cache, key, args, false);
             return processResult(data, args, CacheStatus.MISS, true);
         }
         log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
@@ -529,18 +660,81 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * Whether a read whose synchronous refresh of data stale by {@code delta} failed answers the stale
+     * data instead: stale-if-error is on, the data is not older than it allows, and the failure is the
+     * fetch's (not a store the cache refused under verify-writes, which is a configuration error).
+     */
+    private boolean servesStaleOnError(Duration delta, RuntimeException failure) {
+        Duration max = failSafeMaxStaleness();
+        if (max == null || delta.compareTo(max) > 0) {
+            return false;
+        }
+        return !(failure instanceof CachebackException) || failure instanceof FetchException
+                || failure instanceof FetchTimeoutException;
+    }
+
+    private void failSafe(String key, Duration delta, RuntimeException failure) {
+        cacheback.listener().onFailSafe(name, key, delta, failure);
+        cacheback.errorLog().error("fail-safe " + name, "Job " + name + " key " + key + ": synchronous refresh failed, "
+                + "answering data stale by " + delta + " instead (failSafeMaxStaleness " + failSafeMaxStaleness()
+                + "): " + failure, failure);
+    }
+
+    /**
+     * A synchronous load for a read: {@link #loadShared} in the caller's thread when the job has no
+     * fetch timeout; else the same shared load on the runtime's fetch executor, waited for at most the
+     * soft timeout (only when {@code staleAvailable}; then {@link #SOFT_TIMEOUT} is returned) or the
+     * hard one ({@link FetchTimeoutException}). A load the caller stops waiting for goes on and stores.
+     */
+    private Object load(CacheSlot cache, String key, K args, boolean staleAvailable) {
+        Duration soft = staleAvailable ? softFetchTimeout() : null;
+        Duration hard = hardFetchTimeout();
+        if (soft == null && hard == null) {
+            return loadShared(cache, key, args);
+        }
+        boolean softFirst = soft != null && (hard == null || soft.compareTo(hard) < 0);
+        Duration wait = softFirst ? soft : hard;
+        CompletableFuture<V> flight = cacheback.singleFlight().start(cache.flightKey(key),
+                () -> loadOnce(cache, key, args), cacheback.fetchExecutor());
+        try {
+            return flight.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            cacheback.listener().onFetchTimeout(name, key, wait, softFirst);
+            if (softFirst) {
+                return SOFT_TIMEOUT;
+            }
+            throw new FetchTimeoutException(name, key, hard);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CachebackException("Interrupted while waiting for the fetch of " + name + " key " + key, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new FetchException(name, key, cause);
+        }
+    }
+
+    /**
      * One fetch per key in this process: concurrent callers share it. The leader reads the cache
      * once more first, so a caller that missed just before another's fetch was stored does not fetch
      * again.
      */
     private V loadShared(CacheSlot cache, String key, K args) {
-        return cacheback.singleFlight().run(cache.flightKey(key), () -> {
-            CacheEntry<V> entry = read(cache, key, false);
-            if (entry != null && isFresh(entry)) {
-                return entry.data();
-            }
-            return refreshInto(cache, key, args, entry == null ? CacheEntry.NO_ENTRY : entry.version(), true);
-        });
+        return cacheback.singleFlight().run(cache.flightKey(key), () -> loadOnce(cache, key, args));
+    }
+
+    /** The leader's part of a shared load: reads once more, then fetches and stores fenced on what it read. */
+    private V loadOnce(CacheSlot cache, String key, K args) {
+        CacheEntry<V> entry = read(cache, key, false);
+        if (entry != null && isFresh(entry)) {
+            return entry.data();
+        }
+        return refreshInto(cache, key, args, entry == null ? CacheEntry.NO_ENTRY : entry.version(), true);
     }
 
     /**
@@ -586,7 +780,8 @@ public abstract class Job<K, V> {
      * besides the enqueue.
      */
     private void markForRefresh(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
-        CacheEntry<V> marked = new CacheEntry<>(timeout(args), seen != null ? seen.data() : empty(), CacheEntry.newVersion());
+        CacheEntry<V> marked = seen == null ? new CacheEntry<>(timeout(args), empty(), CacheEntry.newVersion())
+                : new CacheEntry<>(timeout(args), seen.data(), CacheEntry.newVersion(), seen.failures(), seen.fetchMillis());
         String token;
         try {
             token = cache.backend().tryLeaseAndSetIfVersion(key, refreshTimeout(),
@@ -600,6 +795,28 @@ public abstract class Job<K, V> {
         }
         if (token == null) {
             log.debug("{} {}: refresh already under way elsewhere, or the entry was replaced since it was read", name, key);
+            cacheback.listener().onRefreshDeduplicated(name, key);
+            return;
+        }
+        enqueue(cache, key, args, token, marked.version());
+    }
+
+    /**
+     * Takes the key's lease and enqueues one refresh of a still-fresh entry, re-storing it unchanged
+     * but for a new version (the conditional write shares the lease's round trip; the refresh fences
+     * on that version).
+     */
+    private void markEarly(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
+        CacheEntry<V> marked = new CacheEntry<>(seen.expiry(), seen.data(), CacheEntry.newVersion(), seen.failures(),
+                seen.fetchMillis());
+        String token;
+        try {
+            token = cache.backend().tryLeaseAndSetIfVersion(key, refreshTimeout(), seen.version(), marked, cacheTtl(), entryCodec);
+        } catch (RuntimeException e) {
+            cache.failed("lease", e);
+            return;
+        }
+        if (token == null) {
             cacheback.listener().onRefreshDeduplicated(name, key);
             return;
         }
@@ -679,10 +896,22 @@ public abstract class Job<K, V> {
             }
         }
         ScheduledFuture<?> heartbeat = target.heartbeat(cache, key, token, leaseTtl, delivery);
+        Long base = null;
         try {
-            target.refreshInto(cache, key, args, target.versionAt(cache, key, false), false);
+            base = target.versionAt(cache, key, false);
+            target.refreshInto(cache, key, args, base, false);
             return TaskResult.done();
+        } catch (SourceUnavailableException e) {
+            log.debug("{} {}: refresh skipped, the source breaker is {}", name, key, e.state());
+            return TaskResult.skipped("the source breaker of job " + name + " is " + e.state()
+                    + "; a later stale read enqueues a new refresh");
         } catch (RuntimeException e) {
+            Instant retryAt = base == null ? null : target.backOff(cache, key, base);
+            if (retryAt != null) {
+                log.error("Refresh of {} key {} failed; the key's next try is after its backoff, at {}", name, key, retryAt, e);
+                cacheback.listener().onRefreshFailed(name, key, e);
+                return TaskResult.skipped("refresh failed (" + e + "); the key's backoff retries it after " + retryAt);
+            }
             log.error("Refresh of {} key {} failed; the entry is left as it was", name, key, e);
             cacheback.listener().onRefreshFailed(name, key, e);
             return TaskResult.failed("refresh failed: " + e, e);
@@ -694,6 +923,43 @@ public abstract class Job<K, V> {
                 target.releaseLease(cache, key, token);
             }
         }
+    }
+
+    /**
+     * With a {@linkplain JobSettings.Builder#refreshBackoff refresh backoff}: re-stores the entry a
+     * failed refresh started from (version {@code base}) with one more failure, to go stale after the
+     * backoff. Returns when, or {@code null} when the job has no backoff, there is no entry, or it
+     * was replaced meanwhile (then the newer entry stands and the queue's policy applies).
+     */
+    private Instant backOff(CacheSlot cache, String key, long base) {
+        Duration initial = settings.refreshBackoffInitial();
+        if (initial == null || base == CacheEntry.NO_ENTRY) {
+            return null;
+        }
+        CacheEntry<V> entry;
+        try {
+            entry = cache.backend().get(key, entryCodec);
+        } catch (RuntimeException e) {
+            cache.failed("get", e);
+            return null;
+        }
+        if (entry == null || entry.version() != base) {
+            return null;
+        }
+        int failures = entry.failures() == Integer.MAX_VALUE ? Integer.MAX_VALUE : entry.failures() + 1;
+        Instant retryAt = now().plus(backoff(initial, settings.refreshBackoffMax(), failures));
+        CacheEntry<V> backedOff = new CacheEntry<>(retryAt, entry.data(), CacheEntry.newVersion(), failures, entry.fetchMillis());
+        return Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false)) ? retryAt : null;
+    }
+
+    /** {@code initial · 2^(failures−1)}, capped at {@code max}, jittered by ±20 %. */
+    static Duration backoff(Duration initial, Duration max, int failures) {
+        long initialMillis = Math.max(1, initial.toMillis());
+        long maxMillis = Math.max(initialMillis, max.toMillis());
+        int doublings = Math.min(Math.max(0, failures - 1), 40);
+        long millis = initialMillis > (maxMillis >> doublings) ? maxMillis : Math.min(maxMillis, initialMillis << doublings);
+        double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+        return Duration.ofMillis(Math.max(1, Math.round(millis * jitter)));
     }
 
     /** Whether {@code token} still holds the key's lease, extending it; a cache that fails counts as held. */
@@ -760,9 +1026,11 @@ public abstract class Job<K, V> {
      * returns the data either way. {@code base == null}: the cache failed, do not store.
      */
     private V refreshInto(CacheSlot cache, String key, K args, Long base, boolean degrade) {
+        Instant start = now();
         V data = timedFetch(key, args);
         if (base != null && shouldStore(args, data)) {
-            CacheEntry<V> entry = new CacheEntry<>(expiry(args), data, CacheEntry.newVersion());
+            long fetchMillis = Math.max(0, Duration.between(start, now()).toMillis());
+            CacheEntry<V> entry = new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion(), 0, fetchMillis);
             if (Boolean.FALSE.equals(storeIfVersion(cache, key, base, entry, degrade, true))) {
                 log.debug("{} {}: refreshed data not stored: the entry was replaced (set, delete or another refresh) "
                         + "since the refresh began", name, key);
@@ -773,21 +1041,45 @@ public abstract class Job<K, V> {
     }
 
     private V timedFetch(String key, K args) {
+        SourceBreaker breaker = sourceBreaker();
+        if (breaker != null && !breaker.allow()) {
+            throw new SourceUnavailableException(name, key, breaker.state(), breaker.failures(), breaker.nextProbe(),
+                    breaker.lastFailure());
+        }
         Instant start = now();
         try {
             V data = fetch(args);
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), null);
+            if (breaker != null) {
+                breaker.succeeded();
+            }
             return data;
         } catch (RuntimeException | Error e) {
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            if (breaker != null) {
+                breaker.failed(e);
+            }
             throw e;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            if (breaker != null) {
+                breaker.failed(e);
+            }
             throw new FetchException(name, key, e);
         }
+    }
+
+    /** The breaker on this job's source, shared by the jobs of its name in the runtime; {@code null} without one. */
+    private SourceBreaker sourceBreaker() {
+        SourceBreaker b = sourceBreaker;
+        if (b == null && settings.sourceBreakerFailures() > 0) {
+            b = cacheback.sourceBreaker(name, settings.sourceBreakerFailures(), settings.sourceBreakerWindow());
+            sourceBreaker = b;
+        }
+        return b;
     }
 
     /**

@@ -45,6 +45,58 @@ class ReadmeExampleTest {
         }
     }
 
+    record Quote(String symbol) {
+    }
+
+    static final class QuoteService {
+        final AtomicInteger loads = new AtomicInteger();
+        volatile RuntimeException failure;
+
+        Quote load(String symbol) {
+            loads.incrementAndGet();
+            if (failure != null) {
+                throw failure;
+            }
+            return symbol.equals("NONE") ? null : new Quote(symbol);
+        }
+    }
+
+    // --- README
+    class QuoteJob extends Job<String, Quote> {
+        private final QuoteService quotes;
+        QuoteJob(Cacheback cacheback, QuoteService quotes) {
+            super(cacheback, JobSettings.builder()
+                    .lifetime(Duration.ofMinutes(1))
+                    .fetchOnStaleThreshold(Duration.ofMinutes(5))   // older than this: refresh while the reader waits
+                    .failSafeMaxStaleness(Duration.ofHours(1))      // ...but answer stale data if that fails
+                    .softFetchTimeout(Duration.ofMillis(200))       // ...or takes longer than 200 ms
+                    .hardFetchTimeout(Duration.ofSeconds(2))        // a miss waits 2 s at most
+                    .build());
+            this.quotes = quotes;
+        }
+        @Override protected Quote fetch(String symbol) { return quotes.load(symbol); }
+        @Override protected Duration lifetimeFor(String symbol, Quote quote) {
+            return quote == null ? Duration.ofSeconds(10) : null; // "no such symbol" is kept 10 s
+        }
+    }
+    // --- end
+
+    @Test
+    void theResilienceExampleWorksAsItSays() {
+        TestClock clock = new TestClock();
+        QuoteService quotes = new QuoteService();
+        try (Cacheback cacheback = Cacheback.builder().clock(clock).queue(new ManualRefreshQueue()).build()) {
+            QuoteJob job = new QuoteJob(cacheback, quotes);
+            assertThat(job.get("ACME")).isEqualTo(new Quote("ACME"));
+            assertThat(job.get("NONE")).isNull();
+            assertThat(job.rawGet("NONE").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(10));
+            clock.advance(Duration.ofMinutes(10));                  // too stale: refreshed while the reader waits
+            quotes.failure = new IllegalStateException("quote service down");
+            assertThat(job.get("ACME")).isEqualTo(new Quote("ACME")); // ...and that failed: stale-if-error
+            assertThat(quotes.loads).hasValue(3);
+        }
+    }
+
     // --- README
     class UserJob extends Job<String, User> {
         private final UserService users;
@@ -133,7 +185,7 @@ class ReadmeExampleTest {
                 current.add(line);
             }
         }
-        assertThat(blocks).hasSize(4);
+        assertThat(blocks).hasSize(5);
         for (List<String> block : blocks) {
             assertThat(readme).as("the README shows this block").contains(normalize(block));
         }

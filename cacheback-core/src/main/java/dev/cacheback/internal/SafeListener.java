@@ -47,6 +47,26 @@ public final class SafeListener implements CachebackListener {
     }
 
     @Override
+    public void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+        each(l -> l.onFailSafe(job, key, staleness, failure));
+    }
+
+    @Override
+    public void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+        each(l -> l.onFetchTimeout(job, key, timeout, answeredStale));
+    }
+
+    @Override
+    public void onSourceState(String job, dev.cacheback.SourceState state, Throwable failure) {
+        each(l -> l.onSourceState(job, state, failure));
+    }
+
+    @Override
+    public void onEarlyRefresh(String job, String key) {
+        each(l -> l.onEarlyRefresh(job, key));
+    }
+
+    @Override
     public void onMiss(String job, String key, boolean syncFetch) {
         each(l -> l.onMiss(job, key, syncFetch));
     }

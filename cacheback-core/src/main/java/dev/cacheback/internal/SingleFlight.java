@@ -5,6 +5,7 @@ import dev.cacheback.CachebackException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +33,40 @@ public final class SingleFlight {
         } finally {
             inFlight.remove(key, mine);
         }
+    }
+
+    /**
+     * Like {@link #run}, but the computation runs on {@code executor} and the caller gets its future,
+     * to wait for as long as it likes; a computation of {@code key} already running (started either
+     * way) is joined instead. The key is free again once the computation ends, whoever waited.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> start(String key, Supplier<T> work, Executor executor) {
+        CompletableFuture<Object> mine = new CompletableFuture<>();
+        CompletableFuture<Object> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            return (CompletableFuture<T>) (CompletableFuture<?>) running;
+        }
+        try {
+            executor.execute(() -> {
+                // the key is freed before the result is published, so that a caller who saw this
+                // result and reads again starts a new computation instead of joining this finished one
+                Object value;
+                try {
+                    value = work.get();
+                } catch (Throwable t) {
+                    inFlight.remove(key, mine);
+                    mine.completeExceptionally(t);
+                    return;
+                }
+                inFlight.remove(key, mine);
+                mine.complete(value);
+            });
+        } catch (RuntimeException rejected) {
+            inFlight.remove(key, mine);
+            mine.completeExceptionally(rejected);
+        }
+        return (CompletableFuture<T>) (CompletableFuture<?>) mine;
     }
 
     private static Object await(String key, CompletableFuture<Object> running) {

@@ -48,7 +48,10 @@ class MemcachedRulesTest {
     private final String prefix = TestServers.uniquePrefix("rules");
     private final List<Cacheback> runtimes = new ArrayList<>();
 
-    /** A job whose value for {@code n} is a string of {@code n} 'x': its entry encodes to n + 26 bytes. */
+    /** Bytes an entry of a string adds to the string's length: the entry header and the JSON quotes. */
+    private static final int OVERHEAD = dev.cacheback.spi.EntryFormat.HEADER_BYTES + 2;
+
+    /** A job whose value for {@code n} is a string of {@code n} 'x': its entry encodes to n + {@link #OVERHEAD} bytes. */
     static final class BlobJob extends Job<Integer, String> {
         BlobJob(Cacheback cacheback, String name) {
             super(cacheback, JobSettings.builder().name(name).build());
@@ -199,7 +202,7 @@ class MemcachedRulesTest {
 
         assertThatThrownBy(() -> job.get(n)).isInstanceOf(CachebackException.class)
                 .hasMessageContaining("Unable to save data of type java.lang.String")
-                .hasMessageContaining("the entry (" + (n + 26) + " bytes)")
+                .hasMessageContaining("the entry (" + (n + OVERHEAD) + " bytes)")
                 .hasMessageContaining("item size (1048256 bytes)")
                 .hasMessageContaining("memcached://" + server.address())
                 .hasMessageContaining("the server's -I option and itemSizeLimit")
@@ -222,7 +225,7 @@ class MemcachedRulesTest {
             assertThat(appender.list).filteredOn(e -> e.getLevel() == Level.ERROR)
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .anySatisfy(m -> assertThat(m).contains("Unable to save data of type java.lang.String")
-                            .contains("(" + (n + 26) + " bytes)").contains("(1048256 bytes)"));
+                            .contains("(" + (n + OVERHEAD) + " bytes)").contains("(1048256 bytes)"));
             assertThat(job.rawGet(n)).isEmpty();
         } finally {
             logger.detachAppender(appender);
@@ -236,14 +239,14 @@ class MemcachedRulesTest {
         long max = backend.maxEntryBytes();
         assertThat(max).isEqualTo(1_048_576 - 320);
         String key = (prefix + ":").concat("k".repeat(240 - prefix.length() - 1));
-        CacheEntry<String> fits = new CacheEntry<>(Instant.now(), "x".repeat((int) max - 26));
+        CacheEntry<String> fits = new CacheEntry<>(Instant.now(), "x".repeat((int) max - OVERHEAD));
         assertThat(codec.encode(fits)).hasSize((int) max);
 
         backend.set(key, fits, Duration.ofMinutes(1), codec);
         assertThat(raw.get(key)).hasSize((int) max);
         assertThat(backend.get(key, codec)).isEqualTo(fits);
 
-        CacheEntry<String> tooBig = new CacheEntry<>(Instant.now(), "x".repeat((int) max - 25));
+        CacheEntry<String> tooBig = new CacheEntry<>(Instant.now(), "x".repeat((int) max - OVERHEAD + 1));
         assertThatThrownBy(() -> backend.set(key, tooBig, Duration.ofMinutes(1), codec))
                 .isInstanceOfSatisfying(EntryTooLargeException.class, e -> {
                     assertThat(e.entryBytes()).isEqualTo(max + 1);
@@ -265,7 +268,7 @@ class MemcachedRulesTest {
 
         assertThatThrownBy(() -> backend.set(prefix + ":refused", entry, Duration.ofMinutes(1), codec))
                 .isInstanceOfSatisfying(EntryTooLargeException.class, e -> {
-                    assertThat(e.entryBytes()).isEqualTo(1_500_026);
+                    assertThat(e.entryBytes()).isEqualTo(1_500_000 + OVERHEAD);
                     assertThat(e.limitBytes()).as("the server's real -I is not known here").isEqualTo(-1);
                     assertThat(e).hasCauseInstanceOf(MemcachedServerException.class)
                             .hasMessageContaining("the server's -I option and itemSizeLimit");

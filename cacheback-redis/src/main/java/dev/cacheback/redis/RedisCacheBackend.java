@@ -81,14 +81,14 @@ public final class RedisCacheBackend extends BytesCacheBackend {
     /**
      * Stores the entry if the version there is the one expected: KEYS[1] the key, ARGV[1] the expected
      * version's 8 bytes (all zero: no entry), ARGV[2] the new entry, ARGV[3] its time to live in ms.
-     * A value that is not a string, shorter than 24 bytes, not starting with 'C' 'B' or not of
-     * format 2 has version 0 (no entry).
+     * A value that is not a string, shorter than its header (24 bytes in format 2, 32 in format 3), not
+     * starting with 'C' 'B' or not of format 2 or 3 has version 0 (no entry).
      */
     static final RedisConnector.Script SET_IF_VERSION = RedisConnector.Script.of("""
             local ok, value = pcall(redis.call, 'GET', KEYS[1])
             local version = '\0\0\0\0\0\0\0\0'
             if ok and value and string.len(value) >= 24 and string.sub(value, 1, 2) == 'CB'
-                    and string.byte(value, 3) == 2 then
+                    and (string.byte(value, 3) == 2 or (string.byte(value, 3) == 3 and string.len(value) >= 32)) then
                 version = string.sub(value, 17, 24)
             end
             if version ~= ARGV[1] then
@@ -112,7 +112,7 @@ public final class RedisCacheBackend extends BytesCacheBackend {
             local ok, value = pcall(redis.call, 'GET', KEYS[1])
             local version = '\0\0\0\0\0\0\0\0'
             if ok and value and string.len(value) >= 24 and string.sub(value, 1, 2) == 'CB'
-                    and string.byte(value, 3) == 2 then
+                    and (string.byte(value, 3) == 2 or (string.byte(value, 3) == 3 and string.len(value) >= 32)) then
                 version = string.sub(value, 17, 24)
             end
             if version ~= ARGV[3] then

@@ -235,6 +235,12 @@ public class CachebackEndpoint {
         d.put("fetchOnMiss", job.fetchOnMiss());
         d.put("fetchOnStaleThreshold", text(job.fetchOnStaleThreshold()));
         d.put("taskOptions", job.taskOptions().toString());
+        d.put("failSafeMaxStaleness", text(job.failSafeMaxStaleness()));
+        d.put("softFetchTimeout", text(job.softFetchTimeout()));
+        d.put("hardFetchTimeout", text(job.hardFetchTimeout()));
+        d.put("sourceBreakerFailures", job.settings().sourceBreakerFailures());
+        d.put("sourceBreakerWindow", text(job.settings().sourceBreakerWindow()));
+        d.put("sourceState", job.sourceState().name());
         return d;
     }
 

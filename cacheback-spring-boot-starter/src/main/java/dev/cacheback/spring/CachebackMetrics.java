@@ -49,6 +49,10 @@ public final class CachebackMetrics implements CachebackListener {
         final Counter fallback;
         final Counter dropped;
         final Counter corrupt;
+        final Counter failSafe;
+        final Counter softTimeouts;
+        final Counter hardTimeouts;
+        final java.util.concurrent.atomic.AtomicInteger sourceState = new java.util.concurrent.atomic.AtomicInteger();
 
         JobMeters(String job) {
             hit = gets(job, "hit");
@@ -64,6 +68,17 @@ public final class CachebackMetrics implements CachebackListener {
                     .tag("job", job).register(registry);
             corrupt = Counter.builder("cacheback.corrupt.entries").description("Cache entries that could not be read")
                     .tag("job", job).register(registry);
+            failSafe = Counter.builder("cacheback.failsafe").description("Reads answered with stale data after a failed refresh")
+                    .tag("job", job).register(registry);
+            softTimeouts = timeouts(job, "soft");
+            hardTimeouts = timeouts(job, "hard");
+            io.micrometer.core.instrument.Gauge.builder("cacheback.source.state", sourceState, java.util.concurrent.atomic.AtomicInteger::get)
+                    .description("The job's source breaker: 0 closed, 1 half-open, 2 open").tag("job", job).register(registry);
+        }
+
+        private Counter timeouts(String job, String kind) {
+            return Counter.builder("cacheback.fetch.timeouts").description("Reads that stopped waiting for their fetch")
+                    .tag("job", job).tag("timeout", kind).register(registry);
         }
 
         private Counter gets(String job, String status) {
@@ -131,6 +146,26 @@ public final class CachebackMetrics implements CachebackListener {
     @Override
     public void onTaskDropped(String job, String key, String reason) {
         meters(job).dropped.increment();
+    }
+
+    @Override
+    public void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+        meters(job).failSafe.increment();
+    }
+
+    @Override
+    public void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+        JobMeters meters = meters(job);
+        (answeredStale ? meters.softTimeouts : meters.hardTimeouts).increment();
+    }
+
+    @Override
+    public void onSourceState(String job, dev.cacheback.SourceState state, Throwable failure) {
+        meters(job).sourceState.set(switch (state) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN -> 2;
+        });
     }
 
     @Override

@@ -85,6 +85,38 @@ public @interface Cached {
     String cacheAlias() default "";
 
     /**
+     * Stale-if-error: when a synchronous refresh of too-stale data fails, answer the stale data if it
+     * went stale at most this long ago. Default: unset, the failure reaches the caller.
+     */
+    String failSafeMaxStaleness() default "";
+
+    /** A read with stale data waits at most this long for its synchronous refresh, then answers the stale data. Default: unset, waits as long as the call takes. */
+    String softFetchTimeout() default "";
+
+    /**
+     * A read waits at most this long for a synchronous call of the method, then throws
+     * {@link dev.cacheback.FetchTimeoutException}; the call goes on and stores its result. Default:
+     * unset, waits as long as the call takes.
+     */
+    String hardFetchTimeout() default "";
+
+    /**
+     * After this many calls in a row fail, the method is not called for {@link #sourceBreakerWindow()}:
+     * stale data is served and misses fail fast ({@link dev.cacheback.SourceUnavailableException}).
+     * Default 0: no breaker.
+     */
+    int sourceBreakerFailures() default 0;
+
+    /** How long the source breaker stays open before one probing call. Default 30 s (used only with {@link #sourceBreakerFailures()}). */
+    String sourceBreakerWindow() default "";
+
+    /**
+     * Negative caching: how long a {@code null} result (an empty {@code Optional} or {@code Mono})
+     * stays fresh, for example {@code 30s} for "not found". Default: unset, the {@link #lifetime()}.
+     */
+    String nullLifetime() default "";
+
+    /**
      * Options handed to the refresh queue, as {@code name=value}: {@code queue=fast},
      * {@code priority=5}, {@code delay=10s}, {@code expiration=PT1M}. Default none.
      */

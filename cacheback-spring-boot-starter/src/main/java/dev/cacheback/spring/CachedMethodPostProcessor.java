@@ -153,8 +153,18 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
                     + " would return null on a miss, but the method returns " + method.getReturnType()
                     + ": return its wrapper type instead");
         }
+        Duration nullLifetime;
+        try {
+            nullLifetime = duration(annotation.nullLifetime(), "nullLifetime", method);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Invalid @Cached on " + MethodJob.describe(method) + ": " + e.getMessage(), e);
+        }
+        if (nullLifetime != null && nullLifetime.isNegative()) {
+            throw new IllegalStateException("Invalid @Cached on " + MethodJob.describe(method) + ": nullLifetime must not be negative, not "
+                    + nullLifetime);
+        }
         return new MethodJob(runtime.getObject(), settings, method, proxy, beanName, kind, valueType,
-                new MethodExpressions("@Cached", method, beanFactory), annotation);
+                new MethodExpressions("@Cached", method, beanFactory), annotation, nullLifetime);
     }
 
     private List<CachedUpdate> updates(Method method) {
@@ -198,6 +208,24 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
             Duration threshold = duration(annotation.fetchOnStaleThreshold(), "fetchOnStaleThreshold", method);
             if (threshold != null) {
                 b.fetchOnStaleThreshold(threshold);
+            }
+            Duration failSafe = duration(annotation.failSafeMaxStaleness(), "failSafeMaxStaleness", method);
+            if (failSafe != null) {
+                b.failSafeMaxStaleness(failSafe);
+            }
+            Duration soft = duration(annotation.softFetchTimeout(), "softFetchTimeout", method);
+            if (soft != null) {
+                b.softFetchTimeout(soft);
+            }
+            Duration hard = duration(annotation.hardFetchTimeout(), "hardFetchTimeout", method);
+            if (hard != null) {
+                b.hardFetchTimeout(hard);
+            }
+            Duration window = duration(annotation.sourceBreakerWindow(), "sourceBreakerWindow", method);
+            if (annotation.sourceBreakerFailures() != 0) {
+                b.sourceBreaker(annotation.sourceBreakerFailures(), window != null ? window : Duration.ofSeconds(30));
+            } else if (window != null) {
+                throw new IllegalArgumentException("sourceBreakerWindow is set but sourceBreakerFailures is not: set both");
             }
             b.fetchOnMiss(annotation.fetchOnMiss());
             String alias = resolve(annotation.cacheAlias());

@@ -63,9 +63,11 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     private final @Nullable Expression keyExpression;
     private final @Nullable Expression condition;
     private final @Nullable Expression unless;
+    private final @Nullable Duration nullLifetime;
 
     MethodJob(dev.cacheback.Cacheback cacheback, JobSettings settings, Method method, Object proxy, String beanName,
-            ReturnKind kind, Type valueType, MethodExpressions expressions, Cached annotation) {
+            ReturnKind kind, Type valueType, MethodExpressions expressions, Cached annotation,
+            @Nullable Duration nullLifetime) {
         super(cacheback, settings, ARGS, TypeRef.ofType(valueType));
         this.method = method;
         this.invoked = proxyMethod(method, proxy);
@@ -79,6 +81,7 @@ final class MethodJob extends Job<List<byte[]>, Object> {
         this.keyExpression = expressions.parse("key", annotation.key());
         this.condition = expressions.parse("condition", annotation.condition());
         this.unless = expressions.parse("unless", annotation.unless());
+        this.nullLifetime = nullLifetime;
     }
 
     private static Method proxyMethod(Method method, Object proxy) {
@@ -300,6 +303,14 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     @Override
     protected Instant expiry(List<byte[]> args) {
         return args instanceof KeyValue kv && kv.staleNow ? now() : super.expiry(args);
+    }
+
+    @Override
+    protected @Nullable Duration lifetimeFor(List<byte[]> args, @Nullable Object data) {
+        if (data != null || nullLifetime == null || args instanceof KeyValue kv && kv.staleNow) {
+            return null;
+        }
+        return nullLifetime;
     }
 
     @Override

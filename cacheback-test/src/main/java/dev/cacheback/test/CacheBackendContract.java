@@ -440,4 +440,120 @@ public abstract class CacheBackendContract {
         assertThat(job.fetches()).isEqualTo(2);
         assertThat(job.rawGet("d")).isEmpty();
     }
+    // ------------------------------------------------------------------ resilience (issue 13)
+
+    @Test
+    void staleIfErrorAnswersStaleDataWhenTheSynchronousRefreshFails() {
+        CountingJob job = job("failsafe", JobSettings.builder().lifetime(Duration.ofSeconds(10))
+                .fetchOnStaleThreshold(Duration.ofSeconds(20)).failSafeMaxStaleness(Duration.ofSeconds(60)));
+        job.get("f");
+        clock.advance(Duration.ofSeconds(30));                       // stale by 20 s: refreshed synchronously
+        job.failWith(new IllegalStateException("source down"));
+        assertThat(job.get("f")).isEqualTo("f#1");
+        assertThat(events.count("failsafe")).isEqualTo(1);
+        assertThat(job.rawGet("f").orElseThrow().data()).as("the entry is left as it was").isEqualTo("f#1");
+        clock.advance(Duration.ofSeconds(41));                       // stale by 61 s: past failSafeMaxStaleness
+        assertThatThrownBy(() -> job.get("f")).hasMessage("source down");
+        job.failWith(null);
+        assertThat(job.get("f")).isEqualTo("f#4");
+        assertThat(queue.enqueuedCount()).isZero();
+    }
+
+    @Test
+    void lifetimeForGivesEachResultItsOwnLifetime() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".lifetime-for").build()) {
+            @Override
+            protected Duration lifetimeFor(String args, String data) {
+                return args.startsWith("short") ? Duration.ofSeconds(5) : null;
+            }
+        };
+        job.get("short");
+        job.get("long");
+        job.set("short-set", "given");
+        assertThat(job.rawGet("short").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
+        assertThat(job.rawGet("short-set").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
+        assertThat(job.rawGet("long").orElseThrow().expiry()).isEqualTo(clock.instant().plus(JobSettings.DEFAULT_LIFETIME));
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(job.get("short")).isEqualTo("short#1");            // stale: served, one refresh enqueued
+        assertThat(job.get("long")).isEqualTo("long#2");             // fresh for 10 min
+        assertThat(queue.runPending()).isEqualTo(1);
+        assertThat(job.get("short")).isEqualTo("short#3");
+        assertThat(job.rawGet("short").orElseThrow().expiry()).isEqualTo(clock.instant().plusSeconds(5));
+    }
+
+    @Test
+    void aReadPastItsSoftFetchTimeoutAnswersStaleAndTheFetchStoresFenced() {
+        CountingJob job = job("soft-timeout", JobSettings.builder().lifetime(Duration.ofSeconds(10))
+                .fetchOnStaleThreshold(Duration.ofSeconds(20)).softFetchTimeout(Duration.ofMillis(50)));
+        job.get("s");
+        job.get("t");
+        clock.advance(Duration.ofSeconds(25));
+        job.closeGate();
+        assertThat(job.get("s")).isEqualTo("s#1");
+        assertThat(job.get("t")).isEqualTo("t#2");
+        job.set("t", "from set");                                   // made while t's fetch runs: it wins (F2)
+        job.openGate();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !"s#1".equals(job.rawGet("s").orElseThrow().data())
+                && events.count("superseded") == 1);
+        assertThat(job.rawGet("s").orElseThrow().data()).isIn("s#3", "s#4");
+        assertThat(job.rawGet("t").orElseThrow().data()).isEqualTo("from set");
+        assertThat(events.count("timeout.soft")).isEqualTo(2);
+    }
+
+    @Test
+    void theFailureCountAndFetchTimeRoundTripInTheEntry() {
+        CacheEntry<Item> entry = new CacheEntry<>(Instant.parse("2030-05-06T07:08:09.987654321Z"), item("f"), 77L, 3, 250);
+        backend.set(key("failures"), entry, Duration.ofMinutes(5), codec);
+        assertThat(backend.get(key("failures"), codec)).isEqualTo(entry);
+        CacheEntry<Item> next = new CacheEntry<>(entry.expiry(), null, 78L, 4, 0);
+        assertThat(backend.setIfVersion(key("failures"), 77L, next, Duration.ofMinutes(5), codec)).isTrue();
+        assertThat(backend.get(key("failures"), codec)).isEqualTo(next);
+    }
+
+    @Test
+    void aFailedRefreshBacksTheKeyOffInTheEntryAndASuccessResetsIt() {
+        CountingJob job = job("backoff", JobSettings.builder().lifetime(Duration.ofSeconds(10))
+                .refreshBackoff(Duration.ofSeconds(10), Duration.ofSeconds(100)));
+        job.get("k");
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(job.get("k")).isEqualTo("k#1");                  // stale: marked, one task
+        job.failNext(1);
+        assertThat(queue.runPending()).isEqualTo(1);
+        CacheEntry<String> first = job.rawGet("k").orElseThrow();
+        assertThat(first.failures()).isEqualTo(1);
+        assertThat(first.data()).isEqualTo("k#1");
+        assertThat(first.expiry()).isBetween(clock.instant().plusSeconds(8), clock.instant().plusSeconds(12));
+        assertThat(queue.results()).last().extracting(dev.cacheback.spi.TaskResult::outcome)
+                .isEqualTo(dev.cacheback.spi.TaskResult.Outcome.SKIPPED);
+        assertThat(job.get("k")).as("within the backoff: fresh for every reader").isEqualTo("k#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(13));
+        assertThat(job.get("k")).isEqualTo("k#1");
+        job.failNext(1);
+        assertThat(queue.runPending()).isEqualTo(1);
+        CacheEntry<String> second = job.rawGet("k").orElseThrow();
+        assertThat(second.failures()).isEqualTo(2);
+        assertThat(second.expiry()).isBetween(clock.instant().plusSeconds(16), clock.instant().plusSeconds(24));
+        clock.advance(Duration.ofSeconds(25));
+        job.get("k");
+        assertThat(queue.runPending()).isEqualTo(1);
+        CacheEntry<String> fresh = job.rawGet("k").orElseThrow();
+        assertThat(fresh.data()).isEqualTo("k#4");
+        assertThat(fresh.failures()).isZero();
+        assertThat(fresh.expiry()).isEqualTo(clock.instant().plusSeconds(10));
+    }
+
+    @Test
+    void anEarlyRefreshOfAFreshEntryMakesOneTaskAndLeavesItsExpiry() {
+        CountingJob job = job("ahead", JobSettings.builder().lifetime(Duration.ofSeconds(100)).refreshAhead(0.1));
+        job.get("e");
+        Instant expiry = job.rawGet("e").orElseThrow().expiry();
+        clock.advance(Duration.ofSeconds(95));
+        List<String> seen = Stampede.run(16, () -> job.get("e"));
+        assertThat(seen).containsOnly("e#1");
+        assertThat(queue.enqueuedCount()).isEqualTo(1);
+        assertThat(job.rawGet("e").orElseThrow().expiry()).isEqualTo(expiry);
+        assertThat(queue.runPending()).isEqualTo(1);
+        assertThat(job.get("e")).isEqualTo("e#2");
+    }
 }

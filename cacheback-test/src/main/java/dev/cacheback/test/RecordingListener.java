@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Counts every event by name ({@code hit}, {@code miss.sync}, {@code miss.async}, {@code stale.sync},
  * {@code stale.async}, {@code fetch}, {@code fetch.failed}, {@code enqueued}, {@code deduplicated},
- * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt})
+ * {@code fallback}, {@code refresh.failed}, {@code dropped}, {@code backend.error}, {@code corrupt}, {@code failsafe},
+ * {@code timeout.soft}, {@code timeout.hard}, {@code source.open}, {@code source.half_open},
+ * {@code source.closed}, {@code early})
  * and keeps the reasons of dropped tasks. Thread-safe.
  */
 public final class RecordingListener implements CachebackListener {
@@ -51,6 +53,26 @@ public final class RecordingListener implements CachebackListener {
     @Override
     public void onHit(String job, String key) {
         inc("hit");
+    }
+
+    @Override
+    public void onFailSafe(String job, String key, Duration staleness, Throwable failure) {
+        inc("failsafe");
+    }
+
+    @Override
+    public void onFetchTimeout(String job, String key, Duration timeout, boolean answeredStale) {
+        inc(answeredStale ? "timeout.soft" : "timeout.hard");
+    }
+
+    @Override
+    public void onSourceState(String job, dev.cacheback.SourceState state, Throwable failure) {
+        inc("source." + state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    @Override
+    public void onEarlyRefresh(String job, String key) {
+        inc("early");
     }
 
     @Override
