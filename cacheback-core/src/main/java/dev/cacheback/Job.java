@@ -189,6 +189,14 @@ public abstract class Job<K, V> {
             }
             return processResult(entry.data(), args, CacheStatus.HIT, null);
         }
+        return stale(cache, key, args, entry);
+    }
+
+    /**
+     * The stale branch of {@link #get}, kept out of it so that the hit path stays a small method the
+     * JIT inlines whole.
+     */
+    private V stale(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
         Duration delta = Duration.between(entry.expiry(), now());
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
