@@ -392,11 +392,6 @@ public final class Cacheback implements AutoCloseable {
         return job.getClass().getName() + " " + job.settings();
     }
 
-    /** Forgets a job (for tests and containers that rebuild jobs with new settings). */
-    void unregister(Job<?, ?> job) {
-        jobs.remove(job.name(), job);
-    }
-
     /** The scheduler for heartbeats and delayed work. */
     ScheduledExecutorService scheduler() {
         return scheduler;

@@ -270,11 +270,17 @@ public final class WorkerLauncher {
         return text == null ? null : USER_INFO.matcher(text).replaceAll("$1***@");
     }
 
+    /** The options every worker command takes (besides {@code --allow-local-cache}), with their help. */
+    private static Map<String, String> commonOptions() {
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("queues", "comma-separated queues to consume (default " + RefreshQueue.DEFAULT_QUEUE + ")");
+        common.put("concurrency", "tasks run at once (default " + RefreshQueue.DEFAULT_CONCURRENCY + ")");
+        common.put("shutdown-timeout", "seconds a stop waits for running tasks (default 30)");
+        return common;
+    }
+
     static Options parse(Transport transport, String[] args) {
-        Map<String, String> known = new LinkedHashMap<>();
-        known.put("queues", "comma-separated queues to consume (default " + RefreshQueue.DEFAULT_QUEUE + ")");
-        known.put("concurrency", "tasks run at once (default " + RefreshQueue.DEFAULT_CONCURRENCY + ")");
-        known.put("shutdown-timeout", "seconds a stop waits for running tasks (default 30)");
+        Map<String, String> known = commonOptions();
         known.putAll(transport.options());
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -322,9 +328,7 @@ public final class WorkerLauncher {
         StringBuilder sb = new StringBuilder("usage: java -cp <your application and its dependencies> ")
                 .append(transport.command()).append(" [options]\n");
         Map<String, String> all = new LinkedHashMap<>(transport.options());
-        all.put("queues", "comma-separated queues to consume (default " + RefreshQueue.DEFAULT_QUEUE + ")");
-        all.put("concurrency", "tasks run at once (default " + RefreshQueue.DEFAULT_CONCURRENCY + ")");
-        all.put("shutdown-timeout", "seconds a stop waits for running tasks (default 30)");
+        all.putAll(commonOptions());
         all.forEach((name, help) -> sb.append("  --").append(name).append(" … ").append(help).append('\n'));
         sb.append("  --allow-local-cache  start even though every cache is private to this process\n");
         sb.append("Jobs come from the JobCatalogs listed in META-INF/services/dev.cacheback.spi.JobCatalog.");
