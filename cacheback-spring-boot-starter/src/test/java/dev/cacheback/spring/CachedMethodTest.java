@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 import java.time.Duration;
 import java.time.LocalDate;
@@ -94,22 +95,8 @@ class CachedMethodTest {
     }
 
     @Configuration(proxyBeanMethods = false)
+    @Import(TestRuntimeConfiguration.class)
     static class Setup {
-        @Bean
-        TestClock clock() {
-            return new TestClock();
-        }
-
-        @Bean
-        ManualRefreshQueue queue() {
-            return new ManualRefreshQueue();
-        }
-
-        @Bean
-        CachebackBuilderCustomizer testRuntime(TestClock clock, ManualRefreshQueue queue) {
-            return builder -> builder.clock(clock).queue(queue);
-        }
-
         @Bean
         QuoteService quoteService() {
             return new QuoteService();

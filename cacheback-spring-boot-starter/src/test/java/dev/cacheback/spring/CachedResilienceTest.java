@@ -3,7 +3,6 @@ package dev.cacheback.spring;
 import dev.cacheback.Job;
 import dev.cacheback.SourceState;
 import dev.cacheback.SourceUnavailableException;
-import dev.cacheback.test.ManualRefreshQueue;
 import dev.cacheback.test.TestClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,6 +11,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,25 +55,11 @@ class CachedResilienceTest {
     }
 
     @Configuration(proxyBeanMethods = false)
+    @Import(TestRuntimeConfiguration.class)
     static class Setup {
-        @Bean
-        TestClock clock() {
-            return new TestClock();
-        }
-
-        @Bean
-        ManualRefreshQueue queue() {
-            return new ManualRefreshQueue();
-        }
-
         @Bean
         MeterRegistry meterRegistry() {
             return new SimpleMeterRegistry();
-        }
-
-        @Bean
-        CachebackBuilderCustomizer testRuntime(TestClock clock, ManualRefreshQueue queue) {
-            return builder -> builder.clock(clock).queue(queue);
         }
 
         @Bean
