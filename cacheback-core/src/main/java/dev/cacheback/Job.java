@@ -212,6 +212,7 @@ public abstract class Job<K, V> {
                     throw failure;
                 }
                 failSafe(key, delta, failure);
+                holdOffAfterFailSafe(cache, key, args, entry, failure);
                 return processResult(entry.data(), args, CacheStatus.STALE, false);
             }
             if (loaded == SOFT_TIMEOUT) {
@@ -607,11 +608,15 @@ public abstract class Job<K, V> {
         return now().isBefore(expiry);
     }
 
+    /** The largest value of {@code −ln U} for {@code U = 1 − nextDouble()} ({@code U ≥ 2^−53}). */
+    private static final double MAX_EXPONENTIAL_DRAW = 53 * Math.log(2);
+
     /**
      * {@link #isFresh} for a job with early refresh, on the same one clock read: when the data is fresh
      * but due for an early refresh (XFetch: {@code expiry − now ≤ δ·β·(−ln U)}; or within the last
      * {@code refreshAhead} of the lifetime), takes the key's lease and enqueues one refresh, leaving
-     * the entry's expiry as it is. No allocation unless it refreshes.
+     * the entry's expiry as it is. No allocation unless it refreshes; no random draw while the entry is
+     * farther from its expiry than any draw could reach.
      */
     private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
         long nowMillis = cacheback.clock().millis();
@@ -629,8 +634,12 @@ public abstract class Job<K, V> {
         double beta = settings.earlyRefreshBeta();
         boolean due = ahead > 0 && remaining <= ahead * lifetime().toMillis();
         if (!due && beta > 0 && entry.fetchMillis() > 0) {
-            double u = 1.0 - ThreadLocalRandom.current().nextDouble();   // uniform in (0, 1]
-            due = remaining <= entry.fetchMillis() * beta * -Math.log(u);
+            double window = entry.fetchMillis() * beta;
+            // −ln U never exceeds 53·ln 2 for a double U ≥ 2^−53: farther from expiry, no draw is needed
+            if (remaining <= window * MAX_EXPONENTIAL_DRAW) {
+                double u = 1.0 - ThreadLocalRandom.current().nextDouble();   // uniform in (0, 1]
+                due = remaining <= window * -Math.log(u);
+            }
         }
         if (due) {
             log.debug("{} {}: fresh for {} ms more, refreshing early", name, key, remaining);
@@ -686,6 +695,31 @@ public abstract class Job<K, V> {
         cacheback.errorLog().error("fail-safe " + name, "Job " + name + " key " + key + ": synchronous refresh failed, "
                 + "answering data stale by " + delta + " instead (failSafeMaxStaleness " + failSafeMaxStaleness()
                 + "): " + failure, failure);
+    }
+
+    /**
+     * After stale-if-error answered a read, keeps the next reads of the key from calling the failing
+     * source each in turn: with a {@linkplain JobSettings.Builder#refreshBackoff refresh backoff} the
+     * failure counts toward the key's backoff (recorded in the entry, so every process waits it out);
+     * without one the failure is treated as a failed background refresh is (S12): the entry is
+     * re-armed to go stale again after the refresh timeout, whose first stale read then enqueues the
+     * next try. Both writes are conditional on the version read, so a newer entry stands. A fetch that
+     * only outlasted its hard timeout is still running and stores when it ends, so nothing is added for it.
+     */
+    private void holdOffAfterFailSafe(CacheSlot cache, String key, K args, CacheEntry<V> entry, RuntimeException failure) {
+        if (failure instanceof FetchTimeoutException) {
+            return;
+        }
+        if (settings.refreshBackoffInitial() != null) {
+            Instant retryAt = backOff(cache, key, entry.version());
+            if (retryAt != null) {
+                log.debug("{} {}: source failed, next try after the key's backoff, at {}", name, key, retryAt);
+            }
+            return;
+        }
+        CacheEntry<V> rearmed = new CacheEntry<>(timeout(args), entry.data(), CacheEntry.newVersion(), entry.failures(),
+                entry.fetchMillis());
+        storeIfVersion(cache, key, entry.version(), rearmed, true, false);
     }
 
     /**

@@ -240,6 +240,10 @@ public class CachebackEndpoint {
         d.put("hardFetchTimeout", text(job.hardFetchTimeout()));
         d.put("sourceBreakerFailures", job.settings().sourceBreakerFailures());
         d.put("sourceBreakerWindow", text(job.settings().sourceBreakerWindow()));
+        d.put("refreshBackoffInitial", text(job.settings().refreshBackoffInitial()));
+        d.put("refreshBackoffMax", text(job.settings().refreshBackoffMax()));
+        d.put("earlyRefreshBeta", job.settings().earlyRefreshBeta());
+        d.put("refreshAhead", job.settings().refreshAhead());
         d.put("sourceState", job.sourceState().name());
         return d;
     }

@@ -69,6 +69,14 @@ public class CachebackProperties {
      */
     private Map<String, Cache> caches = new LinkedHashMap<>();
 
+    /**
+     * Settings of {@code @Cached} jobs by job name, overriding the annotation's attributes (so one
+     * build can run with other lifetimes or timeouts per environment). A job name with dots goes in
+     * brackets: {@code cacheback.jobs[QuoteService.quote].soft-fetch-timeout=200ms}. A name that
+     * matches no {@code @Cached} method fails start-up.
+     */
+    private Map<String, JobProperties> jobs = new LinkedHashMap<>();
+
     /** The refresh queue. */
     private final Queue queue = new Queue();
 
@@ -134,6 +142,14 @@ public class CachebackProperties {
         this.errorLogInterval = errorLogInterval;
     }
 
+    public Map<String, JobProperties> getJobs() {
+        return jobs;
+    }
+
+    public void setJobs(Map<String, JobProperties> jobs) {
+        this.jobs = jobs;
+    }
+
     public Map<String, Cache> getCaches() {
         return caches;
     }
@@ -180,6 +196,164 @@ public class CachebackProperties {
         REDIS,
         /** RabbitMQ (module cacheback-rabbitmq); {@code address} is an amqp:// URI; options in {@code rabbitmq.*}. */
         RABBITMQ
+    }
+
+    /** Settings of one {@code @Cached} job ({@code cacheback.jobs.<name>.*}); each unset one keeps the annotation's. */
+    public static class JobProperties {
+
+        /** How long fetched data stays fresh (JobSettings lifetime). Default: the annotation's, else 600 s. */
+        private Duration lifetime;
+
+        /** How long one refresh may take before another is tried. Default: the annotation's, else 60 s. */
+        private Duration refreshTimeout;
+
+        /** How long the cache keeps an entry, fresh or stale. Default: the annotation's, else 30 days. */
+        private Duration cacheTtl;
+
+        /** Whether a miss calls the method in the caller's thread. Default: the annotation's, else true. */
+        private Boolean fetchOnMiss;
+
+        /** How stale (from the fetch) data may be before a read refreshes it synchronously. Default: the annotation's, else never. */
+        private Duration fetchOnStaleThreshold;
+
+        /** Stale-if-error: answer stale data at most this stale when a synchronous refresh fails. Default: the annotation's, else off. */
+        private Duration failSafeMaxStaleness;
+
+        /** A read with stale data waits at most this long for its synchronous refresh, then answers the stale data. Default: the annotation's, else no timeout. */
+        private Duration softFetchTimeout;
+
+        /** A read waits at most this long for a synchronous call, then fails with FetchTimeoutException. Default: the annotation's, else no timeout. */
+        private Duration hardFetchTimeout;
+
+        /** Consecutive failed calls that open the job's source breaker; 0 for none. Default: the annotation's, else 0. */
+        private Integer sourceBreakerFailures;
+
+        /** How long the source breaker stays open before a probe. Default: the annotation's, else 30 s. */
+        private Duration sourceBreakerWindow;
+
+        /** Per-key backoff after a first failed refresh (set with refresh-backoff-max). Default: the annotation's, else none. */
+        private Duration refreshBackoffInitial;
+
+        /** The longest per-key backoff (set with refresh-backoff-initial). Default: the annotation's, else none. */
+        private Duration refreshBackoffMax;
+
+        /** XFetch's beta for early refresh on a hit; 0 turns it off. Default: the annotation's, else 1. */
+        private Double earlyRefreshBeta;
+
+        /** Refresh a hit in the last fraction of the lifetime (0.1 = last tenth). Default: the annotation's, else off. */
+        private Double refreshAhead;
+
+        public Duration getLifetime() {
+            return lifetime;
+        }
+
+        public void setLifetime(Duration lifetime) {
+            this.lifetime = lifetime;
+        }
+
+        public Duration getRefreshTimeout() {
+            return refreshTimeout;
+        }
+
+        public void setRefreshTimeout(Duration refreshTimeout) {
+            this.refreshTimeout = refreshTimeout;
+        }
+
+        public Duration getCacheTtl() {
+            return cacheTtl;
+        }
+
+        public void setCacheTtl(Duration cacheTtl) {
+            this.cacheTtl = cacheTtl;
+        }
+
+        public Boolean getFetchOnMiss() {
+            return fetchOnMiss;
+        }
+
+        public void setFetchOnMiss(Boolean fetchOnMiss) {
+            this.fetchOnMiss = fetchOnMiss;
+        }
+
+        public Duration getFetchOnStaleThreshold() {
+            return fetchOnStaleThreshold;
+        }
+
+        public void setFetchOnStaleThreshold(Duration fetchOnStaleThreshold) {
+            this.fetchOnStaleThreshold = fetchOnStaleThreshold;
+        }
+
+        public Duration getFailSafeMaxStaleness() {
+            return failSafeMaxStaleness;
+        }
+
+        public void setFailSafeMaxStaleness(Duration failSafeMaxStaleness) {
+            this.failSafeMaxStaleness = failSafeMaxStaleness;
+        }
+
+        public Duration getSoftFetchTimeout() {
+            return softFetchTimeout;
+        }
+
+        public void setSoftFetchTimeout(Duration softFetchTimeout) {
+            this.softFetchTimeout = softFetchTimeout;
+        }
+
+        public Duration getHardFetchTimeout() {
+            return hardFetchTimeout;
+        }
+
+        public void setHardFetchTimeout(Duration hardFetchTimeout) {
+            this.hardFetchTimeout = hardFetchTimeout;
+        }
+
+        public Integer getSourceBreakerFailures() {
+            return sourceBreakerFailures;
+        }
+
+        public void setSourceBreakerFailures(Integer sourceBreakerFailures) {
+            this.sourceBreakerFailures = sourceBreakerFailures;
+        }
+
+        public Duration getSourceBreakerWindow() {
+            return sourceBreakerWindow;
+        }
+
+        public void setSourceBreakerWindow(Duration sourceBreakerWindow) {
+            this.sourceBreakerWindow = sourceBreakerWindow;
+        }
+
+        public Duration getRefreshBackoffInitial() {
+            return refreshBackoffInitial;
+        }
+
+        public void setRefreshBackoffInitial(Duration refreshBackoffInitial) {
+            this.refreshBackoffInitial = refreshBackoffInitial;
+        }
+
+        public Duration getRefreshBackoffMax() {
+            return refreshBackoffMax;
+        }
+
+        public void setRefreshBackoffMax(Duration refreshBackoffMax) {
+            this.refreshBackoffMax = refreshBackoffMax;
+        }
+
+        public Double getEarlyRefreshBeta() {
+            return earlyRefreshBeta;
+        }
+
+        public void setEarlyRefreshBeta(Double earlyRefreshBeta) {
+            this.earlyRefreshBeta = earlyRefreshBeta;
+        }
+
+        public Double getRefreshAhead() {
+            return refreshAhead;
+        }
+
+        public void setRefreshAhead(Double refreshAhead) {
+            this.refreshAhead = refreshAhead;
+        }
     }
 
     /** One cache: its type, its address and the options of its type. */

@@ -105,8 +105,9 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                 if (found == null || (!found.leaf() && !isEmpty(property))) {
                     String key = name.toString();
                     optionsMap |= key.contains(".options.");
+                    String dotted = dottedJobName(name);
                     problems.put(key, "Unknown property " + key + where(property, source) + ": did you mean "
-                            + nearest(name, tree == TREE ? KEYS : tree.keys("cacheback")) + "?");
+                            + (dotted != null ? dotted : nearest(name, tree == TREE ? KEYS : tree.keys("cacheback"))) + "?");
                     continue;
                 }
                 String misplaced = misplacedOption(name);
@@ -128,6 +129,27 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                     + ".rabbitmq.*, .in-process.* (the option names are unchanged).";
         }
         throw new CachebackConfigurationException(String.join("\n", problems.values()), action);
+    }
+
+    /**
+     * For {@code cacheback.jobs.Quotes.quote.lifetime} (a job name with dots, written without brackets),
+     * the bracketed key {@code cacheback.jobs[Quotes.quote].lifetime} when its last element is a job
+     * setting; else {@code null}.
+     */
+    private static String dottedJobName(ConfigurationPropertyName name) {
+        int n = name.getNumberOfElements();
+        if (n < 5 || !name.getElement(1, ConfigurationPropertyName.Form.UNIFORM).equals("jobs")) {
+            return null;
+        }
+        String setting = name.getElement(n - 1, ConfigurationPropertyName.Form.DASHED);
+        if (!KEYS.contains("cacheback.jobs.*." + setting)) {
+            return null;
+        }
+        StringBuilder job = new StringBuilder();
+        for (int i = 2; i < n - 1; i++) {
+            job.append(i > 2 ? "." : "").append(name.getElement(i, ConfigurationPropertyName.Form.ORIGINAL));
+        }
+        return "cacheback.jobs[" + job + "]." + setting;
     }
 
     /** The valid key nearest to {@code name} (Levenshtein distance), with the user's cache alias kept. */

@@ -111,6 +111,26 @@ public @interface Cached {
     String sourceBreakerWindow() default "";
 
     /**
+     * Per-key backoff after a failed refresh, as {@code initial..max} (for example {@code 5s..5m}):
+     * the key goes stale again after {@code initial}, doubled after each further failure in a row,
+     * jittered ±20 %, at most {@code max}; recorded in the entry so every process agrees. Default: unset,
+     * a failed refresh is retried by the queue's retry policy.
+     */
+    String refreshBackoff() default "";
+
+    /**
+     * XFetch's β for early refresh on a hit, as a number ({@code "1"}, {@code "0.5"}; {@code "0"}
+     * turns it off). Default: unset, the job default {@value dev.cacheback.JobSettings#DEFAULT_EARLY_REFRESH_BETA}.
+     */
+    String earlyRefreshBeta() default "";
+
+    /**
+     * Deterministic early refresh: a hit in the last fraction of the lifetime (for example
+     * {@code "0.1"}) refreshes the entry in the background. Default: unset, off.
+     */
+    String refreshAhead() default "";
+
+    /**
      * Negative caching: how long a {@code null} result (an empty {@code Optional} or {@code Mono})
      * stays fresh, for example {@code 30s} for "not found". Default: unset, the {@link #lifetime()}.
      */

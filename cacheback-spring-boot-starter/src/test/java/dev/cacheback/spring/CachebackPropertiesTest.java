@@ -210,7 +210,7 @@ class CachebackPropertiesTest {
         metadata.get("properties").forEach(p -> described.put(p.get("name").asString(), p));
         Set<String> missing = new TreeSet<>();
         for (String key : CachebackPropertyChecker.keys()) {
-            String concrete = key.replace("*", "default");
+            String concrete = key.replace("cacheback.jobs.*", "cacheback.jobs.quotes").replace("*", "default");
             JsonNode p = described.get(concrete);
             if (p == null || p.get("description") == null || p.get("description").asString().isBlank()
                     || p.get("type") == null) {

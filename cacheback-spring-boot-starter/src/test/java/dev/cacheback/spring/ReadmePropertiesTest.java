@@ -83,7 +83,31 @@ class ReadmePropertiesTest {
             .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class, CachebackHealthAutoConfiguration.class,
                     HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
                     HealthEndpointAutoConfiguration.class, AvailabilityProbesAutoConfiguration.class,
-                    ApplicationAvailabilityAutoConfiguration.class));
+                    ApplicationAvailabilityAutoConfiguration.class))
+            .withBean(QuoteService.class);
+
+    /** The README's {@code QuoteService.quote} job, which its per-job properties block names. */
+    public static class QuoteService {
+        @Cached(lifetime = "5m")
+        public String quote(String symbol) {
+            return symbol;
+        }
+    }
+
+    @Test
+    void thePerJobBlockSetsTheNamedJob() throws IOException {
+        Block perJob = blocks().stream().filter(b -> b.lang().equals("properties") && b.body().startsWith("# per job"))
+                .findFirst().orElseThrow();
+        with(load(perJob)).run(context -> {
+            dev.cacheback.Job<?, ?> job = context.getBean(CachebackMethods.class).job("QuoteService.quote");
+            assertThat(job.lifetime()).isEqualTo(Duration.ofMinutes(1));
+            assertThat(job.failSafeMaxStaleness()).isEqualTo(Duration.ofHours(1));
+            assertThat(job.softFetchTimeout()).isEqualTo(Duration.ofMillis(200));
+            assertThat(job.hardFetchTimeout()).isEqualTo(Duration.ofSeconds(2));
+            assertThat(job.settings().refreshBackoffInitial()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(job.settings().refreshBackoffMax()).isEqualTo(Duration.ofMinutes(5));
+        });
+    }
 
     static List<Block> blocks() throws IOException {
         String readme = Files.readString(README);

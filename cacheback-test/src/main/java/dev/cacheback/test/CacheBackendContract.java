@@ -451,12 +451,23 @@ public abstract class CacheBackendContract {
         job.failWith(new IllegalStateException("source down"));
         assertThat(job.get("f")).isEqualTo("f#1");
         assertThat(events.count("failsafe")).isEqualTo(1);
-        assertThat(job.rawGet("f").orElseThrow().data()).as("the entry is left as it was").isEqualTo("f#1");
-        clock.advance(Duration.ofSeconds(41));                       // stale by 61 s: past failSafeMaxStaleness
-        assertThatThrownBy(() -> job.get("f")).hasMessage("source down");
+        CacheEntry<String> marked = job.rawGet("f").orElseThrow();
+        assertThat(marked.data()).as("the data is kept").isEqualTo("f#1");
+        assertThat(marked.expiry()).as("re-armed as a failed background refresh leaves it")
+                .isEqualTo(clock.instant().plus(JobSettings.DEFAULT_REFRESH_TIMEOUT));
+        assertThat(job.get("f")).isEqualTo("f#1");
+        assertThat(job.fetches()).as("the next read does not call the failing source").isEqualTo(2);
         job.failWith(null);
-        assertThat(job.get("f")).isEqualTo("f#4");
-        assertThat(queue.enqueuedCount()).isZero();
+        clock.advance(JobSettings.DEFAULT_REFRESH_TIMEOUT.plusMillis(1));
+        assertThat(job.get("f")).isEqualTo("f#1");
+        assertThat(queue.enqueuedCount()).as("stale again: one background refresh").isEqualTo(1);
+        queue.runPending();
+        assertThat(job.get("f")).isEqualTo("f#3");
+        job.delete("f");
+        job.get("f");
+        job.failWith(new IllegalStateException("source down"));
+        clock.advance(Duration.ofSeconds(71));                       // stale by 61 s: past failSafeMaxStaleness
+        assertThatThrownBy(() -> job.get("f")).hasMessage("source down");
     }
 
     @Test
