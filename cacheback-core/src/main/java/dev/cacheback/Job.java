@@ -178,11 +178,12 @@ public abstract class Job<K, V> {
         requireArgs(args);
         String key = keyFor(args);
         CacheSlot cache = slot();
-        CacheEntry<V> entry = read(cache, key);
+        long nowMillis = cacheback.clock().millis();   // the one clock read of a hit
+        CacheEntry<V> entry = read(cache, key, true, nowMillis);
         if (entry == null) {
             return miss(cache, key, args);
         }
-        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry) : isFresh(entry)) {
+        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis)) {
             cacheback.listener().onHit(name, key);
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
@@ -594,8 +595,12 @@ public abstract class Job<K, V> {
      * full instants only when both fall in the same millisecond.
      */
     private boolean isFresh(CacheEntry<V> entry) {
+        return isFresh(entry, cacheback.clock().millis());
+    }
+
+    /** {@link #isFresh(CacheEntry)} at {@code nowMillis}, a clock reading the caller has just made. */
+    private boolean isFresh(CacheEntry<V> entry, long nowMillis) {
         Instant expiry = entry.expiry();
-        long nowMillis = cacheback.clock().millis();
         long expiryMillis;
         try {
             expiryMillis = expiry.toEpochMilli();
@@ -618,8 +623,7 @@ public abstract class Job<K, V> {
      * the entry's expiry as it is. No allocation unless it refreshes; no random draw while the entry is
      * farther from its expiry than any draw could reach.
      */
-    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
-        long nowMillis = cacheback.clock().millis();
+    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
         long expiryMillis;
         try {
             expiryMillis = entry.expiry().toEpochMilli();
@@ -1211,8 +1215,13 @@ public abstract class Job<K, V> {
      * second read on the same call path, whose first read already reported unreadable bytes.
      */
     private CacheEntry<V> read(CacheSlot cache, String key, boolean reportCorrupt) {
+        return read(cache, key, reportCorrupt, cacheback.clock().millis());
+    }
+
+    /** {@link #read(CacheSlot, String, boolean)} as of {@code nowMillis}, a clock reading the caller has just made. */
+    private CacheEntry<V> read(CacheSlot cache, String key, boolean reportCorrupt, long nowMillis) {
         try {
-            CacheEntry<V> entry = cache.backend().get(key, entryCodec);
+            CacheEntry<V> entry = cache.backend().get(key, entryCodec, nowMillis);
             cache.answered();
             return entry;
         } catch (CorruptEntryException e) {

@@ -74,6 +74,20 @@ public interface CacheBackend extends AutoCloseable {
     <V> CacheEntry<V> get(String key, EntryCodec<V> codec);
 
     /**
+     * Reads one entry as of {@code nowMillis}, a reading of the runtime's clock the caller has just
+     * made: a backend that keeps its own deadlines (the in-memory one) compares them with it instead
+     * of reading the clock again, so that a hit costs one clock read in all. The default ignores it
+     * and calls {@link #get(String, EntryCodec)}; a remote backend has nothing to compare.
+     *
+     * @return the entry, or {@code null} when there is none
+     * @throws CorruptEntryException when bytes are stored at the key that {@code codec} cannot read
+     * @throws CacheBackendException when the server cannot answer
+     */
+    default <V> CacheEntry<V> get(String key, EntryCodec<V> codec, long nowMillis) {
+        return get(key, codec);
+    }
+
+    /**
      * Reads many entries, in one round trip where the server allows it. Keys with no entry, and keys
      * whose bytes cannot be decoded, are absent from the result.
      */
