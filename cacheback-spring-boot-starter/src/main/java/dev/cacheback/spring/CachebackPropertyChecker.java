@@ -100,6 +100,13 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                 if (!ROOT.isAncestorOf(name) || problems.containsKey(name.toString())) {
                     continue;
                 }
+                if (isEnvironment(source) && name.getNumberOfElements() > 1
+                        && tree.find(ConfigurationPropertyName.of("cacheback").append(
+                                name.getElement(1, ConfigurationPropertyName.Form.UNIFORM)), 1) == null) {
+                    // CACHEBACK_REDIS_URI and the like: the environment is shared with other tools (the worker
+                    // commands, the test kit); only variables under a property or group of ours are checked
+                    continue;
+                }
                 ConfigurationProperty property = iterable.getConfigurationProperty(name);
                 Node found = tree.find(name, 1);
                 if (found == null || (!found.leaf() && !isEmpty(property))) {
@@ -129,6 +136,11 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                     + ".rabbitmq.*, .in-process.* (the option names are unchanged).";
         }
         throw new CachebackConfigurationException(String.join("\n", problems.values()), action);
+    }
+
+    /** Whether {@code source} holds the process's environment variables. */
+    private static boolean isEnvironment(ConfigurationPropertySource source) {
+        return source.getUnderlyingSource() instanceof org.springframework.core.env.SystemEnvironmentPropertySource;
     }
 
     /**

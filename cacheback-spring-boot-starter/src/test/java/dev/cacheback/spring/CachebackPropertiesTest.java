@@ -131,8 +131,11 @@ class CachebackPropertiesTest {
 
     @Test
     void environmentVariablesAreCheckedToo() {
+        // the variables the worker commands and the test kit read (CACHEBACK_REDIS_URI …) name no group of ours: left alone
         Map<String, Object> ok = new HashMap<>(Map.of("CACHEBACK_CACHES_DEFAULT_INMEMORY_MAXIMUMSIZE", "5",
-                "CACHEBACK_WORKER_CONCURRENCY", "3"));
+                "CACHEBACK_WORKER_CONCURRENCY", "3", "CACHEBACK_REDIS_URI", "redis://elsewhere:6379",
+                "CACHEBACK_MEMCACHED", "elsewhere:11211", "CACHEBACK_RABBITMQ_URI", "amqp://elsewhere",
+                "CACHEBACK_POSTGRES_URL", "jdbc:postgresql://elsewhere/test"));
         runner.withInitializer(c -> c.getEnvironment().getPropertySources()
                         .addFirst(new SystemEnvironmentPropertySource("systemEnvironment", ok)))
                 .run(context -> {
