@@ -58,9 +58,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * User user = new UserJob(cacheback).get("ada"); // cache speed, refreshed in the background
  * }</pre>
  *
- * <p>The public operations ({@link #get}, {@link #invalidate}, {@link #delete}, {@link #set},
+ * <p>The public operations ({@link #get}, {@link #getMany}, {@link #invalidate}, {@link #delete}, {@link #set},
  * {@link #rawGet}, {@link #refresh}, {@link #asyncRefresh}) are final: their rules (DESIGN.md
- * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #empty}, {@link #expiry},
+ * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #fetchMany}, {@link #empty}, {@link #expiry},
  * {@link #timeout}, {@link #key}, {@link #processResult}, {@link #shouldMissingItemBeFetchedSynchronously},
  * {@link #shouldStaleItemBeFetchedSynchronously}, {@link #shouldStore}, {@link #lifetimeFor}) and the settings ({@link #lifetime()}, …) may be
  * overridden. A setting comes from the override if there is one, else from the {@link JobSettings}
