@@ -273,8 +273,9 @@ public abstract class Job<K, V> {
      * fetches run on the runtime's fetch executor and the call waits for each key at most that long,
      * counted from the start of the fetches.
      *
-     * @param args the arguments; duplicates are read once; none may be {@code null}
-     * @return a new unmodifiable map from each distinct argument, in the iteration order of
+     * @param args the arguments; duplicates are read once (and arguments a {@link #key} override maps
+     *     to one key share that key's answer); none may be {@code null}
+     * @return an unmodifiable map from each distinct argument, in the iteration order of
      *     {@code args}, to its data; a value is {@code null} where the data (or {@link #empty()}) is
      *     {@code null}. Empty for empty {@code args}
      * @throws NullPointerException  if {@code args} is or contains {@code null}
@@ -477,8 +478,14 @@ public abstract class Job<K, V> {
      * ignored. Whatever it throws fails every key of the call (checked exceptions wrapped in
      * {@link FetchException}) and counts as one failure for the source breaker.
      *
+     * <p>Runs in the thread of the {@code getMany} caller, or on the fetch executor when the job has
+     * a fetch timeout; calls for disjoint sets of keys may run at the same time, so an override must
+     * be thread-safe, like {@link #fetch}.
+     *
      * @param args the arguments to fetch, not empty, unmodifiable; none is {@code null}
      * @return the data of each argument; may hold {@code null} values; must not be {@code null}
+     * @throws Exception whatever the source throws: it reaches the {@code getMany} caller as
+     *     {@link #fetch}'s exceptions reach a {@code get} caller
      */
     protected Map<K, V> fetchMany(Set<K> args) throws Exception {
         List<K> list = new ArrayList<>(args);
