@@ -60,6 +60,9 @@ public final class Cacheback implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("cacheback");
     private static volatile Cacheback defaultInstance;
 
+    /** Default {@link Builder#fetchManyConcurrency}: 8 fetches at once per bulk read. */
+    public static final int DEFAULT_FETCH_MANY_CONCURRENCY = 8;
+
     private final Clock clock;
     private final Codec codec;
     private final String defaultAlias;
@@ -83,6 +86,7 @@ public final class Cacheback implements AutoCloseable {
     private final java.util.Set<String> marking = ConcurrentHashMap.newKeySet();
     private final ExecutorService givenFetchExecutor;
     private volatile ExecutorService ownedFetchExecutor;
+    private final int fetchManyConcurrency;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Cacheback(Builder b) {
@@ -108,6 +112,7 @@ public final class Cacheback implements AutoCloseable {
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
         this.staleReadDispatcher = b.staleReadDispatcher;
         this.givenFetchExecutor = b.fetchExecutor;
+        this.fetchManyConcurrency = b.fetchManyConcurrency != null ? b.fetchManyConcurrency : DEFAULT_FETCH_MANY_CONCURRENCY;
         if (b.queue != null) {
             this.queue = b.queue;
             this.ownedExecutor = null;
@@ -453,6 +458,11 @@ public final class Cacheback implements AutoCloseable {
         return e;
     }
 
+    /** How many fetches of one bulk read's default {@code fetchMany} run at once ({@link Builder#fetchManyConcurrency}). */
+    int fetchManyConcurrency() {
+        return fetchManyConcurrency;
+    }
+
     /** The named cache with its health; throws as {@link #cache(String)} does. */
     CacheSlot slot(String alias) {
         CacheSlot slot = slots.get(Objects.requireNonNull(alias, "alias"));
@@ -503,6 +513,7 @@ public final class Cacheback implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private java.util.concurrent.Executor staleReadDispatcher;
         private ExecutorService fetchExecutor;
+        private Integer fetchManyConcurrency;
         private final List<CachebackListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -633,7 +644,9 @@ public final class Cacheback implements AutoCloseable {
         /**
          * Where fetches run when their job has a {@linkplain JobSettings.Builder#softFetchTimeout soft}
          * or {@linkplain JobSettings.Builder#hardFetchTimeout hard fetch timeout}: the caller waits for
-         * the fetch at most that long, and the fetch goes on here after the caller stops waiting. Not
+         * the fetch at most that long, and the fetch goes on here after the caller stops waiting; and
+         * the fetches of a {@link Job#getMany} beyond the one its caller runs (at most
+         * {@link #fetchManyConcurrency} at once per call). Not
          * shut down by the runtime: its owner does that. Give it enough threads for the fetches that
          * may run at once (one per key and process at most). Default: daemon threads made on demand
          * (idle ones end after 60 s), made only when a job with a timeout first fetches, and stopped
@@ -642,6 +655,25 @@ public final class Cacheback implements AutoCloseable {
         public Builder fetchExecutor(ExecutorService fetchExecutor) {
             Settings.requireUnset(this.fetchExecutor, "fetchExecutor");
             this.fetchExecutor = Objects.requireNonNull(fetchExecutor, "fetchExecutor");
+            return this;
+        }
+
+        /**
+         * How many fetches one {@link Job#getMany} call runs at once when its job keeps the default
+         * {@code fetchMany} (one {@code fetch} per missing key): the calling thread runs one, the
+         * {@linkplain #fetchExecutor fetch executor} the others. {@code 1} fetches the keys one after
+         * another in the caller's thread. A job that overrides {@code fetchMany} decides for itself.
+         * Default {@value Cacheback#DEFAULT_FETCH_MANY_CONCURRENCY}.
+         *
+         * @throws IllegalArgumentException when {@code concurrency} is less than 1
+         */
+        public Builder fetchManyConcurrency(int concurrency) {
+            Settings.requireUnset(this.fetchManyConcurrency, "fetchManyConcurrency");
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("fetchManyConcurrency must be at least 1 (1: one fetch at a time, "
+                        + "in the caller's thread), not " + concurrency);
+            }
+            this.fetchManyConcurrency = concurrency;
             return this;
         }
 
