@@ -830,6 +830,21 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * What a failed shared fetch throws to a waiting reader: its unchecked exception as it is, a checked
+     * one wrapped in {@link FetchException}; an {@link Error} is thrown from here.
+     */
+    private RuntimeException fetchFailure(String key, ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new FetchException(name, key, cause);
+    }
+
+    /**
      * After stale-if-error answered a read, keeps the next reads of the key from calling the failing
      * source each in turn: with a {@linkplain JobSettings.Builder#refreshBackoff refresh backoff} the
      * failure counts toward the key's backoff (recorded in the entry, so every process waits it out);
@@ -882,14 +897,7 @@ public abstract class Job<K, V> {
             Thread.currentThread().interrupt();
             throw new CachebackException("Interrupted while waiting for the fetch of " + name + " key " + key, e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new FetchException(name, key, cause);
+            throw fetchFailure(key, e);
         }
     }
 
@@ -1643,14 +1651,7 @@ public abstract class Job<K, V> {
             Thread.currentThread().interrupt();
             throw new CachebackException("Interrupted while waiting for the fetch of " + name + " key " + load.key, e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new FetchException(name, load.key, cause);
+            throw fetchFailure(load.key, e);
         }
     }
 
