@@ -261,6 +261,44 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
+    void observationsWhenAnObservationRegistryExistsAndAnInstrumentationBeanReplacesThem() {
+        java.util.List<String> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.micrometer.observation.ObservationRegistry observations = io.micrometer.observation.ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new io.micrometer.observation.ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(io.micrometer.observation.Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(io.micrometer.observation.Observation.Context context) {
+                observed.add(context.getName());
+            }
+        });
+        runner.withBean(io.micrometer.observation.ObservationRegistry.class, () -> observations).run(context -> {
+            dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+            new CountingJob(cacheback, JobSettings.builder().name("observed").build()).get("a");
+            assertThat(observed).containsExactly("cacheback.job.get", "cacheback.job.fetch");
+        });
+        dev.cacheback.Instrumentation own = new dev.cacheback.Instrumentation() {
+            @Override
+            public Observed get(String job, String cacheAlias) {
+                observed.add("own " + job);
+                return Observed.NONE;
+            }
+        };
+        observed.clear();
+        runner.withBean(io.micrometer.observation.ObservationRegistry.class, () -> observations)
+                .withBean(dev.cacheback.Instrumentation.class, () -> own).run(context -> {
+                    dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+                    new CountingJob(cacheback, JobSettings.builder().name("own").build()).get("a");
+                    assertThat(observed).containsExactly("own own");
+                });
+        runner.run(context -> assertThat(context.getBean(dev.cacheback.Cacheback.class).instrumentation())
+                .isSameAs(dev.cacheback.Instrumentation.NONE));
+    }
+
+    @Test
     void noMetricsWithoutMicrometer() {
         runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(dev.cacheback.Cacheback.class);
