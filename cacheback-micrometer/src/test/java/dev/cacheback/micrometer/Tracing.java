@@ -34,6 +34,8 @@ final class Tracing implements AutoCloseable {
     final InMemorySpanExporter exporter = InMemorySpanExporter.create();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final ObservationRegistry registry = ObservationRegistry.create();
+    /** What Spring Boot registers with Micrometer Tracing: spans, propagating W3C trace context for senders and receivers. */
+    final ObservationHandler<io.micrometer.observation.Observation.Context> tracingHandler;
     private final SdkTracerProvider provider = SdkTracerProvider.builder()
             .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
 
@@ -44,11 +46,12 @@ final class Tracing implements AutoCloseable {
         OtelCurrentTraceContext current = new OtelCurrentTraceContext();
         OtelTracer tracer = new OtelTracer(otel, current, event -> { }, new OtelBaggageManager(current, List.of(), List.of()));
         OtelPropagator propagator = new OtelPropagator(sdk.getPropagators(), otel);
+        tracingHandler = new ObservationHandler.FirstMatchingCompositeObservationHandler(
+                new PropagatingSenderTracingObservationHandler<>(tracer, propagator),
+                new PropagatingReceiverTracingObservationHandler<>(tracer, propagator),
+                new DefaultTracingObservationHandler(tracer));
         registry.observationConfig()
-                .observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
-                        new PropagatingSenderTracingObservationHandler<>(tracer, propagator),
-                        new PropagatingReceiverTracingObservationHandler<>(tracer, propagator),
-                        new DefaultTracingObservationHandler(tracer)))
+                .observationHandler(tracingHandler)
                 .observationHandler(new DefaultMeterObservationHandler(meters));
     }
 
