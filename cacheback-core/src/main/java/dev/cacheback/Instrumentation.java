@@ -75,6 +75,16 @@ public interface Instrumentation {
     }
 
     /**
+     * {@code work}, made to run in the calling thread's current observation (trace context) when
+     * another thread runs it: the engine wraps the work it hands off from a reader's thread, the
+     * stale mark of {@link Cacheback.Builder#markStaleInBackground} and a fetch with a fetch timeout,
+     * so that their enqueue and fetch stay in the request's trace. Default: {@code work} as it is.
+     */
+    default Runnable wrap(Runnable work) {
+        return work;
+    }
+
+    /**
      * A listener added to the runtime's listeners with this instrumentation: it hears every decision
      * in the thread that made it, while the observation of the unit that made it is open (for example
      * {@link CachebackListener#onHit} inside an observed {@code get}). Default {@link CachebackListener#NONE}.

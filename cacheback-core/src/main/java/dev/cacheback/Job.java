@@ -763,8 +763,13 @@ public abstract class Job<K, V> {
         }
         boolean softFirst = soft != null && (hard == null || soft.compareTo(hard) < 0);
         Duration wait = softFirst ? soft : hard;
+        java.util.concurrent.Executor executor = cacheback.fetchExecutor();
+        if (observed) {
+            java.util.concurrent.Executor pool = executor;
+            executor = work -> pool.execute(cacheback.instrumentation().wrap(work));
+        }
         CompletableFuture<V> flight = cacheback.singleFlight().start(cache.flightKey(key),
-                () -> loadOnce(cache, key, args), cacheback.fetchExecutor());
+                () -> loadOnce(cache, key, args), executor);
         try {
             return flight.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -834,7 +839,7 @@ public abstract class Job<K, V> {
             }
         };
         try {
-            dispatcher.execute(mark);
+            dispatcher.execute(observed ? cacheback.instrumentation().wrap(mark) : mark);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             mark.run();
         }

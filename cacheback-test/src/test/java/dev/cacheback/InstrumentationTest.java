@@ -212,6 +212,21 @@ class InstrumentationTest {
     }
 
     @Test
+    void aWrapThatThrowsLeavesTheWorkAsItIs() {
+        cacheback = Cacheback.builder().instrumentation(new Instrumentation() {
+            @Override
+            public Runnable wrap(Runnable work) {
+                throw new IllegalStateException("telemetry down");
+            }
+        }).build();
+        Runnable work = () -> { };
+        try (LogCapture log = new LogCapture(Level.WARN)) {
+            assertThat(cacheback.instrumentation().wrap(work)).isSameAs(work);
+            assertThat(log.lines(Level.WARN)).anyMatch(line -> line.contains("runs without its trace context"));
+        }
+    }
+
+    @Test
     void theTraceContextIsAnOptionalFieldOfTheWireFormatVersionOne() {
         RefreshTask task = new RefreshTask("job", "job:abc", "[1]".getBytes(StandardCharsets.UTF_8), Map.of(),
                 TaskOptions.none(), Instant.parse("2030-01-01T00:00:00Z"), "lease-1",

@@ -58,6 +58,17 @@ public final class SafeInstrumentation implements Instrumentation {
     }
 
     @Override
+    public Runnable wrap(Runnable work) {
+        try {
+            Runnable wrapped = delegate.wrap(work);
+            return wrapped != null ? wrapped : work;
+        } catch (RuntimeException e) {
+            log.warn("Instrumentation {} threw; the work runs without its trace context", delegate, e);
+            return work;
+        }
+    }
+
+    @Override
     public CachebackListener listener() {
         return delegate.listener();
     }

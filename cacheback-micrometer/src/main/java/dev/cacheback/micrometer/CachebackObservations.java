@@ -47,8 +47,10 @@ import java.util.Objects;
  * them back, so the worker's span is a child of the enqueue span, in the trace of the request that
  * found the entry stale.
  *
- * <p>Also implements {@link #listener()}: it tags the open get observation with its status. Thread-safe;
- * immutable once built.
+ * <p>Work the engine hands to another thread for a reader (a stale mark in the background, a fetch
+ * with a timeout) runs in the reader's observation ({@link #wrap}), so it stays in the request's
+ * trace. {@link #listener()} tags the open get observation with its status. Thread-safe; immutable
+ * once built.
  */
 public final class CachebackObservations implements Instrumentation {
 
@@ -147,6 +149,24 @@ public final class CachebackObservations implements Instrumentation {
                 .lowCardinalityKeyValue("outcome", NONE_VALUE)
                 .lowCardinalityKeyValue("decision", NONE_VALUE)
                 .highCardinalityKeyValue("attempt", Integer.toString(attempt)));
+    }
+
+    /**
+     * {@code work}, run in the observation current in the calling thread (if any): opened as the
+     * current one around {@code work} in whichever thread runs it, so that what {@code work} observes
+     * is its child, even after it stopped.
+     */
+    @Override
+    public Runnable wrap(Runnable work) {
+        Observation current = registry.getCurrentObservation();
+        if (current == null) {
+            return work;
+        }
+        return () -> {
+            try (Observation.Scope ignored = current.openScope()) {
+                work.run();
+            }
+        };
     }
 
     @Override

@@ -201,6 +201,38 @@ class CachebackObservationsTest {
     }
 
     @Test
+    void aStaleMarkInTheBackgroundAndAFetchWithATimeoutStayInTheRequestsTrace() {
+        List<Runnable> marks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService fetches = Executors.newSingleThreadExecutor();
+        cacheback = Cacheback.builder().clock(clock).queue(queue).markStaleInBackground(marks::add)
+                .fetchExecutor(fetches).instrumentation(CachebackObservations.of(tracing.registry)).build();
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(JOB).lifetime(Duration.ofSeconds(10))
+                .hardFetchTimeout(Duration.ofSeconds(10)).build());
+        Observation request = Observation.start("http.request", tracing.registry);
+        try (Observation.Scope ignored = request.openScope()) {
+            job.get("a");                                              // miss: fetched on the fetch pool
+            clock.advance(Duration.ofSeconds(11));
+            job.get("a");                                              // stale: the mark is handed off
+        }
+        request.stop();
+        try {
+            assertThat(marks).hasSize(1);
+            marks.get(0).run();                                        // another thread's turn, after the request
+            queue.runPending();
+            String trace = tracing.span("http.request").getTraceId();
+            List<SpanData> gets = tracing.spans("cacheback get " + JOB);
+            SpanData fetch = tracing.spans("cacheback fetch " + JOB).get(0);
+            assertThat(fetch.getTraceId()).as("the fetch on the fetch pool").isEqualTo(trace);
+            assertThat(fetch.getParentSpanId()).isEqualTo(gets.get(0).getSpanId());
+            SpanData enqueue = tracing.span("cacheback enqueue " + JOB);
+            assertThat(enqueue.getParentSpanId()).as("the background mark's enqueue").isEqualTo(gets.get(1).getSpanId());
+            assertThat(tracing.span("cacheback refresh " + JOB).getTraceId()).isEqualTo(trace);
+        } finally {
+            fetches.shutdownNow();
+        }
+    }
+
+    @Test
     void theInProcessQueuesWorkerThreadContinuesTheTrace() throws Exception {
         ExecutorService workers = Executors.newFixedThreadPool(1);
         try {
