@@ -24,7 +24,9 @@ import java.util.Map;
  * does not know is observed as job {@code "unknown"}), cache aliases, queue names, and the fixed
  * words listed with each method. Keys and arguments are never given.
  *
- * <p>Implementations must be thread-safe and fast, and should not throw: an exception from a method
+ * <p>The engine never passes {@code null}; methods returning {@link Observed} may return
+ * {@link Observed#NONE} (or {@code null}, read as {@code NONE}) for a unit they leave unobserved.
+ * Implementations must be thread-safe and fast, and should not throw: an exception from a method
  * here or from {@link Observed} is logged and ignored, and the unit goes on unobserved.
  */
 public interface Instrumentation {

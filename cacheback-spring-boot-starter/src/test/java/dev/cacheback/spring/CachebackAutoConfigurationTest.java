@@ -299,6 +299,28 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
+    void withSpringBootsObservationAndMetricsAutoConfigurationEveryGetIsATimerBesideTheCounters() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+                org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+                CachebackAutoConfiguration.class)).run(context -> {
+                    dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+                    CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("booted").build());
+                    job.get("a");
+                    job.get("a");
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    assertThat(registry.get("cacheback.job.get").tag("job", "booted").tag("status", "hit").timer().count())
+                            .isEqualTo(1);
+                    assertThat(registry.get("cacheback.job.fetch").tag("job", "booted").tag("outcome", "success").timer()
+                            .count()).isEqualTo(1);
+                    assertThat(registry.get("cacheback.gets").tag("job", "booted").tag("status", "miss").counter().count())
+                            .as("the counters keep their names").isEqualTo(1);
+                });
+    }
+
+    @Test
     void noMetricsWithoutMicrometer() {
         runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(dev.cacheback.Cacheback.class);
