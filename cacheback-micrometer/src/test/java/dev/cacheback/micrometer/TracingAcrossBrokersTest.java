@@ -24,13 +24,16 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The trace crosses a real broker: a request reads stale data, the refresh task goes through Redis
- * Streams or RabbitMQ as bytes, and the worker's refresh span (in a worker thread of the queue) is a
+ * The trace crosses a real broker: in a web runtime a request reads stale data, the refresh task goes
+ * through Redis Streams or RabbitMQ as bytes, and in a worker runtime of its own the refresh span is a
  * child of the request's enqueue span, in the request's trace. Each test uses a queue of its own.
  */
 class TracingAcrossBrokersTest {
@@ -39,33 +42,55 @@ class TracingAcrossBrokersTest {
 
     private final Tracing tracing = new Tracing();
     private final TestClock clock = new TestClock(Instant.now());
-    private Cacheback cacheback;
+    private final List<Cacheback> runtimes = new ArrayList<>();
 
     @AfterEach
     void close() {
-        if (cacheback != null) {
-            cacheback.close();
-        }
+        closeRuntimes();
         tracing.close();
     }
 
-    /** Reads, lets the entry go stale, reads it inside a request, and checks the worker's span. */
-    private void staleReadInARequestIsRefreshedInItsTrace(RefreshQueue queue) {
-        cacheback = Cacheback.builder().clock(clock).cache("default", CacheBackend.inMemory()).queue(queue)
+    private void closeRuntimes() {
+        for (int i = runtimes.size() - 1; i >= 0; i--) {
+            runtimes.get(i).close();
+        }
+        runtimes.clear();
+    }
+
+    /**
+     * A runtime on {@code queue}, observed in the shared registry (as two services exporting to one
+     * collector); a worker queue must defer its start, so that the job exists before the first task.
+     */
+    private CountingJob runtime(RefreshQueue queue) {
+        Cacheback cacheback = Cacheback.builder().clock(clock).cache("default", CacheBackend.inMemory()).queue(queue)
                 .instrumentation(CachebackObservations.of(tracing.registry)).build();
+        runtimes.add(cacheback);
         CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(JOB).lifetime(Duration.ofSeconds(10))
                 .refreshTimeout(Duration.ofSeconds(30)).build());
         cacheback.startWorkers();
-        assertThat(job.get("ACME")).isEqualTo("ACME#1");
-        clock.advance(Duration.ofSeconds(11));
+        return job;
+    }
 
+    /**
+     * A web runtime that only publishes reads, lets the entry go stale and reads it inside a request;
+     * {@code published} looks at the broker; then a worker runtime of its own (another queue client,
+     * another cache) runs the task, and its refresh span must continue the request's trace.
+     */
+    private void staleReadInARequestIsRefreshedInItsTrace(RefreshQueue publisher, Runnable published,
+                                                          Supplier<RefreshQueue> worker) {
+        CountingJob web = runtime(publisher);
+        assertThat(web.get("ACME")).isEqualTo("ACME#1");
+        clock.advance(Duration.ofSeconds(11));
         Observation request = Observation.start("http.request", tracing.registry);
         try (Observation.Scope ignored = request.openScope()) {
-            assertThat(job.get("ACME")).isEqualTo("ACME#1");          // stale: served, the task goes to the broker
+            assertThat(web.get("ACME")).isEqualTo("ACME#1");          // stale: served, the task goes to the broker
         }
         request.stop();
+        published.run();
+
+        CountingJob workerJob = runtime(worker.get());
         await().atMost(Duration.ofSeconds(20)).until(() -> tracing.spans("cacheback refresh " + JOB).size() == 1);
-        assertThat(job.rawGet("ACME").orElseThrow().data()).isEqualTo("ACME#2");
+        assertThat(workerJob.fetches()).as("the worker runtime refreshed").isEqualTo(1);
 
         SpanData http = tracing.span("http.request");
         SpanData enqueue = tracing.span("cacheback enqueue " + JOB);
@@ -89,12 +114,17 @@ class TracingAcrossBrokersTest {
         TestServers.require("Redis", uri.getHost(), uri.getPort());
         String prefix = TestServers.uniquePrefix("cbtest-trace") + ":";
         try {
-            staleReadInARequestIsRefreshedInItsTrace(RedisRefreshQueue.builder(TestServers.redisUri()).streamPrefix(prefix)
-                    .defaultQueue("traced").blockTime(Duration.ofMillis(200)).worker().build());
+            RedisRefreshQueue publisher = RedisRefreshQueue.builder(TestServers.redisUri()).streamPrefix(prefix)
+                    .defaultQueue("traced").build();
+            staleReadInARequestIsRefreshedInItsTrace(publisher, () -> {
+                List<String> tasks = redisStream(publisher.streamKey("traced"));
+                assertThat(tasks).hasSize(1);
+                assertThat(tasks.get(0)).as("the trace context in the task's bytes on the stream")
+                        .contains("\"trace\":{\"traceparent\":\"00-" + tracing.span("http.request").getTraceId() + "-");
+            }, () -> RedisRefreshQueue.builder(TestServers.redisUri()).streamPrefix(prefix).defaultQueue("traced")
+                    .blockTime(Duration.ofMillis(200)).worker().deferWorkerStart().build());
         } finally {
-            if (cacheback != null) {
-                cacheback.close();
-            }
+            closeRuntimes();
             deleteRedisKeys(prefix);
         }
     }
@@ -107,12 +137,22 @@ class TracingAcrossBrokersTest {
         String queue = TestServers.uniquePrefix("cacheback-test-trace");
         try {
             staleReadInARequestIsRefreshedInItsTrace(RabbitRefreshQueue.builder(TestServers.rabbitUri()).defaultQueue(queue)
-                    .consume(queue).build());
+                    .build(), () -> { }, () -> RabbitRefreshQueue.builder(TestServers.rabbitUri()).defaultQueue(queue)
+                    .consume(queue).deferWorkerStart().build());
         } finally {
-            if (cacheback != null) {
-                cacheback.close();
-            }
+            closeRuntimes();
             deleteRabbitQueues(queue, queue + ".dead");
+        }
+    }
+
+    /** The task field of every entry of a stream. */
+    private static List<String> redisStream(String key) {
+        RedisClient client = RedisClient.create(TestServers.redisUri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            return connection.sync().xrange(key, io.lettuce.core.Range.create("-", "+")).stream()
+                    .map(m -> m.getBody().get("task")).toList();
+        } finally {
+            client.shutdown();
         }
     }
 
