@@ -241,7 +241,10 @@ public final class CachebackObservations implements Instrumentation {
         }
     }
 
-    /** The context of a get ({@value #GET}) or a fetch ({@value #FETCH}) observation. */
+    /**
+     * The context of a get ({@value CachebackObservations#GET}) or a fetch
+     * ({@value CachebackObservations#FETCH}) observation.
+     */
     public static final class JobContext extends Observation.Context {
         private final String observation;
         private final String job;
@@ -270,8 +273,8 @@ public final class CachebackObservations implements Instrumentation {
     }
 
     /**
-     * The context of an enqueue ({@value #ENQUEUE}): a producer whose carrier is the task's trace
-     * context, which a propagating tracing handler fills.
+     * The context of an enqueue ({@value CachebackObservations#ENQUEUE}): a producer whose carrier is
+     * the task's trace context, which a propagating tracing handler fills.
      */
     public static final class EnqueueContext extends SenderContext<Map<String, String>> {
         private final String job;
@@ -297,8 +300,8 @@ public final class CachebackObservations implements Instrumentation {
     }
 
     /**
-     * The context of a worker's refresh ({@value #REFRESH}): a consumer whose carrier is the trace
-     * context the task brought (empty when it brought none).
+     * The context of a worker's refresh ({@value CachebackObservations#REFRESH}): a consumer whose
+     * carrier is the trace context the task brought (empty when it brought none).
      */
     public static final class RefreshContext extends ReceiverContext<Map<String, String>> {
         private final String job;
