@@ -321,6 +321,25 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
+    void springBootsObservationSwitchTurnsCachebacksObservationsOff() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+                org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+                CachebackAutoConfiguration.class)).withPropertyValues("management.observations.enable.cacheback=false")
+                .run(context -> {
+                    dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+                    new CountingJob(cacheback, JobSettings.builder().name("quiet").build()).get("a");
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    assertThat(registry.find("cacheback.job.get").timer()).isNull();
+                    assertThat(registry.find("cacheback.job.fetch").timer()).isNull();
+                    assertThat(registry.get("cacheback.gets").tag("job", "quiet").tag("status", "miss").counter().count())
+                            .isEqualTo(1);
+                });
+    }
+
+    @Test
     void noMetricsWithoutMicrometer() {
         runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(dev.cacheback.Cacheback.class);
