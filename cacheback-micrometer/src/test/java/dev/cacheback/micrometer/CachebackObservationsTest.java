@@ -145,6 +145,32 @@ class CachebackObservationsTest {
     }
 
     @Test
+    void aRetriedTaskKeepsItsTraceContextEveryAttemptIsAChildOfTheEnqueue() {
+        CountingJob job = job(CachebackObservations.of(tracing.registry), queue);
+        job.get("a");
+        clock.advance(Duration.ofSeconds(11));
+        job.failNext(1);
+        Observation request = Observation.start("http.request", tracing.registry);
+        try (Observation.Scope ignored = request.openScope()) {
+            job.get("a");
+        }
+        request.stop();
+        queue.runPending();                                            // attempt 1 fails: retried after its backoff
+        clock.advance(Duration.ofMinutes(1));
+        queue.runPending();                                            // attempt 2 succeeds
+        assertThat(job.rawGet("a").orElseThrow().data()).isEqualTo("a#3");
+
+        SpanData enqueue = tracing.span("cacheback enqueue " + JOB);
+        List<SpanData> attempts = tracing.spans("cacheback refresh " + JOB);
+        assertThat(attempts).hasSize(2).allSatisfy(attempt -> {
+            assertThat(attempt.getTraceId()).isEqualTo(tracing.span("http.request").getTraceId());
+            assertThat(attempt.getParentSpanId()).isEqualTo(enqueue.getSpanId());
+        });
+        assertThat(attempts).extracting(a -> attribute(a, "attempt") + " " + attribute(a, "decision"))
+                .containsExactly("1 retry_scheduled", "2 acknowledged");
+    }
+
+    @Test
     void aQueueThatRefusesIsAFallbackEnqueueAndAFailingGetIsAnError() {
         CountingJob job = job(CachebackObservations.of(tracing.registry), queue);
         job.get("a");
