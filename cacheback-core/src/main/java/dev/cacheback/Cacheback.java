@@ -88,6 +88,8 @@ public final class Cacheback implements AutoCloseable {
     private volatile ExecutorService ownedFetchExecutor;
     private final int fetchManyConcurrency;
     private final AtomicBoolean closed = new AtomicBoolean();
+    // observability (issue 16): the instrumentation seam
+    private final Instrumentation instrumentation;
 
     private Cacheback(Builder b) {
         this.clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -104,7 +106,13 @@ public final class Cacheback implements AutoCloseable {
         this.caches = Collections.unmodifiableMap(configured);
         this.verifyWrites = b.verifyWrites != null ? b.verifyWrites : true;
         this.keyMemoSize = b.keyMemoSize != null ? b.keyMemoSize : 65_536;
-        this.listener = SafeListener.of(b.listeners);
+        this.instrumentation = dev.cacheback.internal.SafeInstrumentation.of(
+                b.instrumentation != null ? b.instrumentation : Instrumentation.NONE);
+        List<CachebackListener> listeners = new ArrayList<>(b.listeners);
+        if (instrumentation.listener() != CachebackListener.NONE) {
+            listeners.add(instrumentation.listener());
+        }
+        this.listener = SafeListener.of(listeners);
         this.errorLog = new ErrorLog(log, clock, b.errorLogInterval != null ? b.errorLogInterval : Duration.ofSeconds(30));
         this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
         this.worker = new WorkerEngine(this, retryPolicy);
@@ -249,6 +257,14 @@ public final class Cacheback implements AutoCloseable {
     /** The listener every decision is reported to (all configured listeners, guarded). */
     public CachebackListener listener() {
         return listener;
+    }
+
+    /**
+     * What observes gets, fetches, enqueues and worker refreshes ({@link Builder#instrumentation}),
+     * guarded so that it never throws into the engine. Default {@link Instrumentation#NONE}.
+     */
+    public Instrumentation instrumentation() {
+        return instrumentation;
     }
 
     /** The job registered under {@code name}, if any. */
@@ -515,6 +531,7 @@ public final class Cacheback implements AutoCloseable {
         private ExecutorService fetchExecutor;
         private Integer fetchManyConcurrency;
         private final List<CachebackListener> listeners = new ArrayList<>();
+        private Instrumentation instrumentation;
 
         private Builder() {
         }
@@ -674,6 +691,18 @@ public final class Cacheback implements AutoCloseable {
                         + "in the caller's thread), not " + concurrency);
             }
             this.fetchManyConcurrency = concurrency;
+            return this;
+        }
+
+        /**
+         * What observes every get, fetch, enqueue and worker refresh, for metrics and traces, such as
+         * {@code cacheback-micrometer}'s {@code CachebackObservations}; its {@link Instrumentation#listener()}
+         * is added to the listeners. The trace context of an enqueue travels in the task to the worker.
+         * Default {@link Instrumentation#NONE} (nothing observed, no cost but a comparison per get).
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Settings.requireUnset(this.instrumentation, "instrumentation");
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
             return this;
         }
 

@@ -97,6 +97,8 @@ public abstract class Job<K, V> {
     private volatile SourceBreaker sourceBreaker;
     /** Whether a hit may refresh early ({@link JobSettings.Builder#earlyRefreshBeta}, {@link JobSettings.Builder#refreshAhead}): the one field the hit path checks. */
     private final boolean earlyRefresh;
+    /** Whether the runtime has an {@link Instrumentation} (issue 16): gets, fetches and enqueues are observed. */
+    private final boolean observed;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -140,6 +142,7 @@ public abstract class Job<K, V> {
         this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
         this.earlyRefresh = settings.earlyRefreshBeta() > 0 || settings.refreshAhead() > 0;
+        this.observed = cacheback.instrumentation() != Instrumentation.NONE;
         if (!customKey && !noArgs) {
             String problem = ArgumentTypes.problem(this.argType);
             if (problem != null) {
@@ -186,6 +189,26 @@ public abstract class Job<K, V> {
      */
     public final V get(K args) {
         requireArgs(args);
+        if (observed) {
+            return observedGet(args);
+        }
+        return lookup(args);
+    }
+
+    /** {@link #get} inside the runtime's {@link Instrumentation#get} observation. */
+    private V observedGet(K args) {
+        try (Instrumentation.Observed observation = cacheback.instrumentation().get(name, cacheAliasOrDefault())) {
+            try {
+                return lookup(args);
+            } catch (RuntimeException | Error e) {
+                observation.error(e);
+                throw e;
+            }
+        }
+    }
+
+    /** {@link #get}'s work, once its argument is checked. */
+    private V lookup(K args) {
         String key = keyFor(args);
         CacheSlot cache = slot();
         long nowMillis = cacheback.clock().millis();   // the one clock read of a hit
@@ -883,8 +906,13 @@ public abstract class Job<K, V> {
         }
         boolean softFirst = soft != null && (hard == null || soft.compareTo(hard) < 0);
         Duration wait = softFirst ? soft : hard;
+        java.util.concurrent.Executor executor = cacheback.fetchExecutor();
+        if (observed) {
+            java.util.concurrent.Executor pool = executor;
+            executor = work -> pool.execute(cacheback.instrumentation().wrap(work));
+        }
         CompletableFuture<V> flight = cacheback.singleFlight().start(cache.flightKey(key),
-                () -> loadOnce(cache, key, args), cacheback.fetchExecutor());
+                () -> loadOnce(cache, key, args), executor);
         try {
             return flight.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -947,7 +975,7 @@ public abstract class Job<K, V> {
             }
         };
         try {
-            dispatcher.execute(mark);
+            dispatcher.execute(observed ? cacheback.instrumentation().wrap(mark) : mark);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             mark.run();
         }
@@ -1011,18 +1039,34 @@ public abstract class Job<K, V> {
      * version this call wrote, or {@code null} to read it), and gives the lease back.
      */
     private void enqueue(CacheSlot cache, String key, K args, String token, Long base) {
+        Instrumentation.Observed observation = Instrumentation.Observed.NONE;
         try {
             checkTaskOptions();
+            Map<String, String> trace = Map.of();
+            if (observed) {
+                trace = new java.util.HashMap<>();
+                String queue = taskOptions().queue();
+                observation = cacheback.instrumentation().enqueue(name,
+                        queue != null ? queue : dev.cacheback.spi.RefreshQueue.DEFAULT_QUEUE, trace);
+            }
             RefreshTask task = new RefreshTask(name, key, noArgs ? new byte[0] : encodeArgs(args), initArgs(),
-                    taskOptions(), now(), token);
+                    taskOptions(), now(), token, trace);
             if (cacheback.queue().enqueue(task)) {
                 log.debug("{} {}: refresh enqueued", name, key);
                 cacheback.listener().onRefreshEnqueued(name, key);
-            } else if (token != null) {
-                // dropped on purpose (a task for the key is already waiting): that task takes the lease
-                releaseLease(cache, key, token);
+                observation.tag("outcome", "enqueued");
+            } else {
+                observation.tag("outcome", "dropped");
+                if (token != null) {
+                    // dropped on purpose (a task for the key is already waiting): that task takes the lease
+                    releaseLease(cache, key, token);
+                }
             }
+            observation.close();
         } catch (RuntimeException e) {
+            observation.tag("outcome", "fallback");
+            observation.error(e);
+            observation.close();
             cacheback.errorLog().error("queue", "Unable to enqueue refresh of " + name + " key " + key + " on "
                     + cacheback.queue().describe() + "; refreshing synchronously instead: " + e.getMessage(), e);
             cacheback.listener().onRefreshFallback(name, key, e);
@@ -1237,18 +1281,23 @@ public abstract class Job<K, V> {
                     breaker.lastFailure());
         }
         Instant start = now();
+        Instrumentation.Observed observation = observed ? cacheback.instrumentation().fetch(name, cacheAliasOrDefault())
+                : Instrumentation.Observed.NONE;
         try {
             V data = fetch(args);
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), null);
             if (breaker != null) {
                 breaker.succeeded();
             }
+            observation.tag("outcome", "success");
             return data;
         } catch (RuntimeException | Error e) {
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
             if (breaker != null) {
                 breaker.failed(e);
             }
+            observation.tag("outcome", "failure");
+            observation.error(e);
             throw e;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -1258,7 +1307,11 @@ public abstract class Job<K, V> {
             if (breaker != null) {
                 breaker.failed(e);
             }
+            observation.tag("outcome", "failure");
+            observation.error(e);
             throw new FetchException(name, key, e);
+        } finally {
+            observation.close();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.cacheback.spring;
 
 import dev.cacheback.CachebackListener;
+import dev.cacheback.micrometer.CachebackMetrics;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.RefreshQueue;
@@ -27,11 +28,14 @@ import java.util.List;
  * {@link dev.cacheback.Cacheback} bean. Redis, memcached and RabbitMQ are only touched when their
  * modules are on the classpath. Also proxies {@link Cached @Cached} methods, starts the workers once
  * the context is refreshed and keeps a worker node's JVM up ({@link WorkerNode}) and, with
- * Micrometer, records metrics.
+ * Micrometer, records metrics ({@link CachebackMetrics}, with a {@code MeterRegistry} bean) and
+ * observations ({@link dev.cacheback.micrometer.CachebackObservations}, with an
+ * {@code ObservationRegistry} bean; an {@link dev.cacheback.Instrumentation} bean replaces them).
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+        "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
 @ConditionalOnClass(dev.cacheback.Cacheback.class)
 @ConditionalOnBooleanProperty(name = "cacheback.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(CachebackProperties.class)
@@ -202,6 +206,30 @@ public class CachebackAutoConfiguration {
         @Bean
         CachebackBuilderCustomizer cachebackMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
             return builder -> registry.ifAvailable(r -> builder.listener(new CachebackMetrics(r)));
+        }
+    }
+
+    /**
+     * Observations (issue 16): the application's {@link dev.cacheback.Instrumentation} bean if it has
+     * one, else {@link dev.cacheback.micrometer.CachebackObservations} on its {@code ObservationRegistry}
+     * (with Micrometer Tracing, the worker's refresh spans continue the traces of the requests that
+     * enqueued them).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.observation.ObservationRegistry")
+    static class ObservationConfiguration {
+
+        @Bean
+        CachebackBuilderCustomizer cachebackObservationCustomizer(ObjectProvider<dev.cacheback.Instrumentation> own,
+                ObjectProvider<io.micrometer.observation.ObservationRegistry> registry) {
+            return builder -> {
+                dev.cacheback.Instrumentation instrumentation = own.getIfUnique();
+                if (instrumentation != null) {
+                    builder.instrumentation(instrumentation);
+                } else {
+                    registry.ifUnique(r -> builder.instrumentation(dev.cacheback.micrometer.CachebackObservations.of(r)));
+                }
+            };
         }
     }
 }
