@@ -97,6 +97,8 @@ public abstract class Job<K, V> {
     private volatile SourceBreaker sourceBreaker;
     /** Whether a hit may refresh early ({@link JobSettings.Builder#earlyRefreshBeta}, {@link JobSettings.Builder#refreshAhead}): the one field the hit path checks. */
     private final boolean earlyRefresh;
+    /** This name's counts for {@link #state()}, shared by the jobs of the name: one increment per read. */
+    private final JobCounters counters;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -140,6 +142,7 @@ public abstract class Job<K, V> {
         this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
         this.earlyRefresh = settings.earlyRefreshBeta() > 0 || settings.refreshAhead() > 0;
+        this.counters = cacheback.jobCounters(name);
         if (!customKey && !noArgs) {
             String problem = ArgumentTypes.problem(this.argType);
             if (problem != null) {
@@ -195,6 +198,7 @@ public abstract class Job<K, V> {
         }
         if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis)) {
             cacheback.listener().onHit(name, key);
+            counters.hits.increment();
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
             }
@@ -208,6 +212,7 @@ public abstract class Job<K, V> {
      * JIT inlines whole.
      */
     private V stale(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
+        counters.stale.increment();
         Duration delta = Duration.between(entry.expiry(), now());
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
@@ -691,6 +696,23 @@ public abstract class Job<K, V> {
         return b == null ? SourceState.CLOSED : b.state();
     }
 
+    /**
+     * What the jobs of this name have done in this runtime: hits, stale reads, misses, fetches running
+     * now, failed fetches, the latest {@value JobState#ERRORS_KEPT} errors, and the backoff and source
+     * breaker when the job has them. Counts are kept per job name and runtime, so jobs constructed per
+     * request add to the same ones. Cheap (no I/O); thread-safe; never {@code null}.
+     */
+    public final JobState state() {
+        JobState.Backoff backoff = settings.refreshBackoffInitial() == null ? null
+                : new JobState.Backoff(settings.refreshBackoffInitial(), settings.refreshBackoffMax(),
+                        counters.backedOff.sum(), counters.lastBackoffUntil());
+        SourceBreaker b = sourceBreaker();
+        JobState.Breaker breaker = b == null ? null : new JobState.Breaker(b.state(), b.failures(),
+                b.state() == SourceState.CLOSED ? null : b.nextProbe(), LogText.escape(b.lastFailure()));
+        return new JobState(name, counters.hits.sum(), counters.stale.sum(), counters.misses.sum(),
+                counters.inFlight.sum(), counters.failures.sum(), counters.errors(), backoff, breaker);
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -795,6 +817,7 @@ public abstract class Job<K, V> {
     }
 
     private V miss(CacheSlot cache, String key, K args) {
+        counters.misses.increment();
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
             cacheback.listener().onMiss(name, key, true);
@@ -1018,6 +1041,7 @@ public abstract class Job<K, V> {
             cacheback.errorLog().error("queue", "Unable to enqueue refresh of " + name + " key " + key + " on "
                     + cacheback.queue().describe() + "; refreshing synchronously instead: " + e.getMessage(), e);
             cacheback.listener().onRefreshFallback(name, key, e);
+            counters.error(now(), key, "enqueue failed on " + cacheback.queue().describe() + ", refreshed synchronously: " + e);
             try {
                 refreshInto(cache, key, args, base != null ? base : versionAt(cache, key, true), true);
             } catch (RuntimeException failure) {
@@ -1082,6 +1106,7 @@ public abstract class Job<K, V> {
         } catch (RuntimeException e) {
             Instant retryAt = base == null ? null : target.backOff(cache, key, base);
             if (retryAt != null) {
+                counters.backedOff(retryAt);
                 log.error("Refresh of {} key {} failed; the key's next try is after its backoff, at {}", name, key, retryAt, e);
                 cacheback.listener().onRefreshFailed(name, key, e);
                 return TaskResult.skipped("refresh failed (" + e + "); the key's backoff retries it after " + retryAt);
@@ -1222,7 +1247,18 @@ public abstract class Job<K, V> {
         }
     }
 
+    /** {@link #fetchObserved}, counted among the job's fetches in flight ({@link #state()}). */
     private V timedFetch(String key, K args) {
+        counters.inFlight.increment();
+        try {
+            return fetchObserved(key, args);
+        } finally {
+            counters.inFlight.decrement();
+        }
+    }
+
+    /** Calls {@link #fetch} through the job's breaker, telling the listener and counting a failure. */
+    private V fetchObserved(String key, K args) {
         SourceBreaker breaker = sourceBreaker();
         if (breaker != null && !breaker.allow()) {
             throw new SourceUnavailableException(name, key, breaker.state(), breaker.failures(), breaker.nextProbe(),
@@ -1238,6 +1274,7 @@ public abstract class Job<K, V> {
             return data;
         } catch (RuntimeException | Error e) {
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            fetchFailed(key, e);
             if (breaker != null) {
                 breaker.failed(e);
             }
@@ -1247,11 +1284,18 @@ public abstract class Job<K, V> {
                 Thread.currentThread().interrupt();
             }
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            fetchFailed(key, e);
             if (breaker != null) {
                 breaker.failed(e);
             }
             throw new FetchException(name, key, e);
         }
+    }
+
+    /** Counts a failed fetch and keeps it among the job's {@linkplain #state() latest errors}. */
+    private void fetchFailed(String key, Throwable e) {
+        counters.failures.increment();
+        counters.error(now(), key, "fetch failed: " + e);
     }
 
     /** The breaker on this job's source, shared by the jobs of its name in the runtime; {@code null} without one. */
@@ -1493,6 +1537,7 @@ public abstract class Job<K, V> {
             K args = e.getValue();
             CacheEntry<V> entry = found.get(key);
             if (entry == null) {
+                counters.misses.increment();
                 if (shouldMissingItemBeFetchedSynchronously(args)) {
                     log.debug("{} {}: miss, fetching synchronously with the other keys of getMany", name, key);
                     cacheback.listener().onMiss(name, key, true);
@@ -1505,11 +1550,13 @@ public abstract class Job<K, V> {
                 }
             } else if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, cacheback.clock().millis()) : isFresh(entry)) {
                 cacheback.listener().onHit(name, key);
+                counters.hits.increment();
                 if (log.isDebugEnabled()) {
                     log.debug("{} {}: hit", name, key);
                 }
                 answers.put(key, processResult(entry.data(), args, CacheStatus.HIT, null));
             } else {
+                counters.stale.increment();
                 Duration delta = Duration.between(entry.expiry(), now());
                 if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
                     log.debug("{} {}: stale by {}, refreshing synchronously with the other keys of getMany", name, key, delta);
@@ -1740,6 +1787,7 @@ public abstract class Job<K, V> {
         Instant start = now();
         Map<K, V> fetched;
         Throwable failure = null;
+        counters.inFlight.add(args.size());
         try {
             fetched = fetchMany(Collections.unmodifiableSet(args));
             if (fetched == null) {
@@ -1752,10 +1800,15 @@ public abstract class Job<K, V> {
             }
             failure = e;
             fetched = null;
+        } finally {
+            counters.inFlight.add(-args.size());
         }
         Duration took = Duration.between(start, now());
         for (BulkLoad load : toFetch) {
             cacheback.listener().onFetch(name, load.key, took, failure);
+            if (failure != null) {
+                fetchFailed(load.key, failure);
+            }
         }
         if (breaker != null) {
             if (failure == null) {
