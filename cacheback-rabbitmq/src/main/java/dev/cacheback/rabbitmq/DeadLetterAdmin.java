@@ -5,7 +5,6 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
-import dev.cacheback.internal.LogText;
 import dev.cacheback.spi.DeadLetter;
 import dev.cacheback.spi.MalformedTaskException;
 import dev.cacheback.spi.QueueState;
@@ -166,14 +165,10 @@ final class DeadLetterAdmin {
                 }
                 byte[] body = r.getBody();
                 AMQP.BasicProperties props;
-                String job = "?";
-                String key = "?";
                 try {
                     RefreshTask renewed = RefreshTask.fromBytes(body).renewed(clock.instant());
                     body = renewed.toBytes();
                     props = Publisher.properties(renewed, false, clock.millis());
-                    job = renewed.jobName();
-                    key = renewed.key();
                 } catch (MalformedTaskException e) {
                     props = new AMQP.BasicProperties.Builder().deliveryMode(2).appId("cacheback").build();
                 }
@@ -181,8 +176,7 @@ final class DeadLetterAdmin {
                 channel.waitForConfirmsOrDie(config.publishTimeout().toMillis());
                 channel.basicAck(r.getEnvelope().getDeliveryTag(), false);
                 moved++;
-                log.info("Re-queued dead letter of job {} key {} from {} to {}", LogText.escape(job), LogText.escape(key),
-                        LogText.escape(dead), LogText.escape(queue));
+                log.info("Re-queued dead letter {}/{} from {} to {}", queue, idOf(r), dead, queue);
                 if (messageId != null) {
                     break;
                 }

@@ -512,9 +512,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
             return RedisConnector.eval(r, REQUEUE, io.lettuce.core.ScriptOutputType.INTEGER, keys, args);
         });
         if (moved != null && moved == 1) {
-            org.slf4j.LoggerFactory.getLogger("cacheback").info("Re-queued dead letter {}/{} (job {} key {}) into {}",
-                    dev.cacheback.internal.LogText.escape(q), entry.getId(), dev.cacheback.internal.LogText.escape(job),
-                    dev.cacheback.internal.LogText.escape(key), dev.cacheback.internal.LogText.escape(stream));
+            org.slf4j.LoggerFactory.getLogger("cacheback").info("Re-queued dead letter {}/{} into {}", q, entry.getId(), stream);
             return true;
         }
         return false;
