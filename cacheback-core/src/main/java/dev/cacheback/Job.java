@@ -1106,7 +1106,6 @@ public abstract class Job<K, V> {
         } catch (RuntimeException e) {
             Instant retryAt = base == null ? null : target.backOff(cache, key, base);
             if (retryAt != null) {
-                counters.backedOff(retryAt);
                 log.error("Refresh of {} key {} failed; the key's next try is after its backoff, at {}", name, key, retryAt, e);
                 cacheback.listener().onRefreshFailed(name, key, e);
                 return TaskResult.skipped("refresh failed (" + e + "); the key's backoff retries it after " + retryAt);
@@ -1148,7 +1147,11 @@ public abstract class Job<K, V> {
         int failures = entry.failures() == Integer.MAX_VALUE ? Integer.MAX_VALUE : entry.failures() + 1;
         Instant retryAt = now().plus(backoff(initial, settings.refreshBackoffMax(), failures));
         CacheEntry<V> backedOff = new CacheEntry<>(retryAt, entry.data(), CacheEntry.newVersion(), failures, entry.fetchMillis());
-        return Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false)) ? retryAt : null;
+        if (!Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false))) {
+            return null;
+        }
+        counters.backedOff(retryAt);
+        return retryAt;
     }
 
     /** {@code initial · 2^(failures−1)}, capped at {@code max}, jittered by ±20 %. */

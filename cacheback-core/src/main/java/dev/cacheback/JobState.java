@@ -55,7 +55,8 @@ public record JobState(String name, long hits, long stale, long misses, long ref
      *
      * @param initial   the first backoff
      * @param max       the longest backoff
-     * @param backedOff failed worker refreshes whose key was put on its backoff since the runtime was built
+     * @param backedOff failures (of a worker's refresh, or of a read answered stale-if-error) that put their key on its
+     *                  backoff since the runtime was built
      * @param lastUntil until when the latest of them holds its key back, or {@code null} for none yet
      */
     public record Backoff(Duration initial, Duration max, long backedOff, Instant lastUntil) {
