@@ -80,6 +80,13 @@ import java.util.Set;
  * every task not acknowledged to its queue. RabbitMQ closes a channel holding a delivery longer than
  * its {@code consumer_timeout} (30 min by default): a refresh must take less.
  *
+ * <h2>Operating</h2>
+ * {@link #state()} reports the default and consumed queues' ready and dead-lettered messages (passive
+ * declarations) and this process's running deliveries; {@link #deadLetters(int)} reads
+ * {@code <queue>.dead} without acknowledging (the messages stay, in order); {@link #requeue(String)} and
+ * {@link #requeueAll()} publish each task anew to its work queue and acknowledge the dead copy once the
+ * broker confirmed the new one. Each uses a short-lived connection of its own.
+ *
  * <p>Thread-safe. Owns its connections and threads (daemon threads: a publishing thread, the
  * client's connection threads, and for a worker {@code concurrency} consumer threads and a
  * supervisor); {@link #close()} releases them. Uses the runtime's scheduler for its confirm-timeout

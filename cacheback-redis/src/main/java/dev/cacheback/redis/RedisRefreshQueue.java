@@ -78,6 +78,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * redone at once, not after {@code claimIdle} (DESIGN.md F6). Connections are made again at most 2 s
  * apart.
  *
+ * <p>Operators: {@link #state()} reports each {@linkplain #knownQueues() known queue}'s waiting, delayed,
+ * pending and dead-lettered entries; {@link #deadLetters(int)} lists {@code <stream>:dead} and
+ * {@link #requeue(String)} / {@link #requeueAll()} move dead letters back into the stream as first
+ * attempts, each by one script, so a dead letter is re-queued once however many operators ask.
+ *
  * <p>Task options honoured: {@code queue} and {@code expiration}; any other is refused when a job is
  * created, naming it.
  *
