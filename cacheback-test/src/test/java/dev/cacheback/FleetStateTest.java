@@ -138,6 +138,22 @@ class FleetStateTest {
     }
 
     @Test
+    void aReadAnsweredStaleIfErrorThatBacksItsKeyOffIsCountedToo() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("failsafe").lifetime(Duration.ofMinutes(1))
+                .fetchOnStaleThreshold(Duration.ofMinutes(2)).failSafeMaxStaleness(Duration.ofHours(1))
+                .refreshBackoff(Duration.ofSeconds(10), Duration.ofMinutes(5)).build());
+        job.get("s");
+        clock.advance(Duration.ofMinutes(5));
+        job.failWith(new IllegalStateException("flaky"));
+        assertThat(job.get("s")).isEqualTo("s#1");                 // stale-if-error
+        JobState state = job.state();
+        assertThat(state.stale()).isEqualTo(1);
+        assertThat(state.refreshFailures()).isEqualTo(1);
+        assertThat(state.backoff().backedOff()).isEqualTo(1);
+        assertThat(state.backoff().lastUntil()).isAfter(clock.instant());
+    }
+
+    @Test
     void theRuntimeReportsEveryJobAndTheQueueWithItsDeadLetters() {
         CountingJob b = job("b-job");
         CountingJob a = job("a-job");
