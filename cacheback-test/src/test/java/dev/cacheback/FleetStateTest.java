@@ -58,6 +58,20 @@ class FleetStateTest {
     }
 
     @Test
+    void getManyCountsEachKeyAsItsOwnRead() {
+        CountingJob job = job("many");
+        job.get("a");                                           // miss
+        clock.advance(Duration.ofSeconds(30));
+        job.get("b");                                           // miss
+        clock.advance(Duration.ofSeconds(40));                  // a is stale, b fresh
+        job.getMany(List.of("a", "b", "c"));                    // stale, hit, miss
+        JobState state = job.state();
+        assertThat(state.misses()).isEqualTo(3);
+        assertThat(state.hits()).isEqualTo(1);
+        assertThat(state.stale()).isEqualTo(1);
+    }
+
+    @Test
     void aFetchRunningNowIsInFlight() {
         AtomicReference<JobState> during = new AtomicReference<>();
         Job<String, String> job = new Job<>(cacheback, JobSettings.builder().name("inflight").build()) {
