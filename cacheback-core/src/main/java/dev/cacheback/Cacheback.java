@@ -77,6 +77,7 @@ public final class Cacheback implements AutoCloseable {
     private final SingleFlight singleFlight = new SingleFlight();
     private final ConcurrentHashMap<String, SourceBreaker> sourceBreakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, JobCounters> jobCounters = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
     private final RetryPolicy retryPolicy;
     private final WorkerEngine worker;
@@ -277,6 +278,25 @@ public final class Cacheback implements AutoCloseable {
         return Collections.unmodifiableCollection(jobs.values());
     }
 
+    /**
+     * The fleet as this process sees it: every registered job's {@link Job#state()} (by name), and the
+     * queue's {@link RefreshQueue#state()}. Reading the queue's state is one round trip per queue on a
+     * broker; a broker that does not answer leaves {@link FleetState#queues()} empty and says why in
+     * {@link FleetState#queueError()}, so this never throws for the queue. Thread-safe.
+     */
+    public FleetState state() {
+        List<JobState> jobStates = jobs.values().stream().map(Job::state)
+                .sorted(java.util.Comparator.comparing(JobState::name)).toList();
+        List<dev.cacheback.spi.QueueState> queues = List.of();
+        String queueError = null;
+        try {
+            queues = queue.state();
+        } catch (RuntimeException e) {
+            queueError = LogText.escape(String.valueOf(e.getMessage()));
+        }
+        return new FleetState(clock.instant(), jobStates, queue.describe(), queues, queueError);
+    }
+
     /** The policy every queue's worker applies to failed tasks. Default {@link RetryPolicy#defaults()}. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
@@ -431,6 +451,11 @@ public final class Cacheback implements AutoCloseable {
     /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
     KeyMemo keyMemo(String name) {
         return keyMemos.computeIfAbsent(name, n -> new KeyMemo(keyMemoSize));
+    }
+
+    /** The counts of the jobs named {@code name} ({@link Job#state()}): shared, so jobs made per request add to them. */
+    JobCounters jobCounters(String name) {
+        return jobCounters.computeIfAbsent(name, n -> new JobCounters());
     }
 
     SingleFlight singleFlight() {

@@ -99,6 +99,8 @@ public abstract class Job<K, V> {
     private final boolean earlyRefresh;
     /** Whether the runtime has an {@link Instrumentation} (issue 16): gets, fetches and enqueues are observed. */
     private final boolean observed;
+    /** This name's counts for {@link #state()}, shared by the jobs of the name: one increment per read. */
+    private final JobCounters counters;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -143,6 +145,7 @@ public abstract class Job<K, V> {
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
         this.earlyRefresh = settings.earlyRefreshBeta() > 0 || settings.refreshAhead() > 0;
         this.observed = cacheback.instrumentation() != Instrumentation.NONE;
+        this.counters = cacheback.jobCounters(name);
         if (!customKey && !noArgs) {
             String problem = ArgumentTypes.problem(this.argType);
             if (problem != null) {
@@ -218,6 +221,7 @@ public abstract class Job<K, V> {
         }
         if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis)) {
             cacheback.listener().onHit(name, key);
+            counters.hits.increment();
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
             }
@@ -231,6 +235,7 @@ public abstract class Job<K, V> {
      * JIT inlines whole.
      */
     private V stale(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
+        counters.stale.increment();
         Duration delta = Duration.between(entry.expiry(), now());
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
@@ -714,6 +719,23 @@ public abstract class Job<K, V> {
         return b == null ? SourceState.CLOSED : b.state();
     }
 
+    /**
+     * What the jobs of this name have done in this runtime: hits, stale reads, misses, fetches running
+     * now, failed fetches, the latest {@value JobState#ERRORS_KEPT} errors, and the backoff and source
+     * breaker when the job has them. Counts are kept per job name and runtime, so jobs constructed per
+     * request add to the same ones. Cheap (no I/O); thread-safe; never {@code null}.
+     */
+    public final JobState state() {
+        JobState.Backoff backoff = settings.refreshBackoffInitial() == null ? null
+                : new JobState.Backoff(settings.refreshBackoffInitial(), settings.refreshBackoffMax(),
+                        counters.backedOff.sum(), counters.lastBackoffUntil());
+        SourceBreaker b = sourceBreaker();
+        JobState.Breaker breaker = b == null ? null : new JobState.Breaker(b.state(), b.failures(),
+                b.state() == SourceState.CLOSED ? null : b.nextProbe(), LogText.escape(b.lastFailure()));
+        return new JobState(name, counters.hits.sum(), counters.stale.sum(), counters.misses.sum(),
+                counters.inFlight.sum(), counters.failures.sum(), counters.errors(), backoff, breaker);
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -818,6 +840,7 @@ public abstract class Job<K, V> {
     }
 
     private V miss(CacheSlot cache, String key, K args) {
+        counters.misses.increment();
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
             cacheback.listener().onMiss(name, key, true);
@@ -1070,6 +1093,7 @@ public abstract class Job<K, V> {
             cacheback.errorLog().error("queue", "Unable to enqueue refresh of " + name + " key " + key + " on "
                     + cacheback.queue().describe() + "; refreshing synchronously instead: " + e.getMessage(), e);
             cacheback.listener().onRefreshFallback(name, key, e);
+            counters.error(now(), key, "enqueue failed on " + cacheback.queue().describe() + ", refreshed synchronously: " + e);
             try {
                 refreshInto(cache, key, args, base != null ? base : versionAt(cache, key, true), true);
             } catch (RuntimeException failure) {
@@ -1175,7 +1199,11 @@ public abstract class Job<K, V> {
         int failures = entry.failures() == Integer.MAX_VALUE ? Integer.MAX_VALUE : entry.failures() + 1;
         Instant retryAt = now().plus(backoff(initial, settings.refreshBackoffMax(), failures));
         CacheEntry<V> backedOff = new CacheEntry<>(retryAt, entry.data(), CacheEntry.newVersion(), failures, entry.fetchMillis());
-        return Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false)) ? retryAt : null;
+        if (!Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false))) {
+            return null;
+        }
+        counters.backedOff(retryAt);
+        return retryAt;
     }
 
     /** {@code initial · 2^(failures−1)}, capped at {@code max}, jittered by ±20 %. */
@@ -1274,7 +1302,18 @@ public abstract class Job<K, V> {
         }
     }
 
+    /** {@link #fetchObserved}, counted among the job's fetches in flight ({@link #state()}). */
     private V timedFetch(String key, K args) {
+        counters.inFlight.increment();
+        try {
+            return fetchObserved(key, args);
+        } finally {
+            counters.inFlight.decrement();
+        }
+    }
+
+    /** Calls {@link #fetch} through the job's breaker, telling the listener and counting a failure. */
+    private V fetchObserved(String key, K args) {
         SourceBreaker breaker = sourceBreaker();
         if (breaker != null && !breaker.allow()) {
             throw new SourceUnavailableException(name, key, breaker.state(), breaker.failures(), breaker.nextProbe(),
@@ -1293,6 +1332,7 @@ public abstract class Job<K, V> {
             return data;
         } catch (RuntimeException | Error e) {
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            fetchFailed(key, e);
             if (breaker != null) {
                 breaker.failed(e);
             }
@@ -1304,6 +1344,7 @@ public abstract class Job<K, V> {
                 Thread.currentThread().interrupt();
             }
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            fetchFailed(key, e);
             if (breaker != null) {
                 breaker.failed(e);
             }
@@ -1313,6 +1354,12 @@ public abstract class Job<K, V> {
         } finally {
             observation.close();
         }
+    }
+
+    /** Counts a failed fetch and keeps it among the job's {@linkplain #state() latest errors}. */
+    private void fetchFailed(String key, Throwable e) {
+        counters.failures.increment();
+        counters.error(now(), key, "fetch failed: " + e);
     }
 
     /** The breaker on this job's source, shared by the jobs of its name in the runtime; {@code null} without one. */
@@ -1554,6 +1601,7 @@ public abstract class Job<K, V> {
             K args = e.getValue();
             CacheEntry<V> entry = found.get(key);
             if (entry == null) {
+                counters.misses.increment();
                 if (shouldMissingItemBeFetchedSynchronously(args)) {
                     log.debug("{} {}: miss, fetching synchronously with the other keys of getMany", name, key);
                     cacheback.listener().onMiss(name, key, true);
@@ -1566,11 +1614,13 @@ public abstract class Job<K, V> {
                 }
             } else if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, cacheback.clock().millis()) : isFresh(entry)) {
                 cacheback.listener().onHit(name, key);
+                counters.hits.increment();
                 if (log.isDebugEnabled()) {
                     log.debug("{} {}: hit", name, key);
                 }
                 answers.put(key, processResult(entry.data(), args, CacheStatus.HIT, null));
             } else {
+                counters.stale.increment();
                 Duration delta = Duration.between(entry.expiry(), now());
                 if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
                     log.debug("{} {}: stale by {}, refreshing synchronously with the other keys of getMany", name, key, delta);
@@ -1794,6 +1844,7 @@ public abstract class Job<K, V> {
         Instant start = now();
         Map<K, V> fetched;
         Throwable failure = null;
+        counters.inFlight.add(args.size());
         try {
             fetched = fetchMany(Collections.unmodifiableSet(args));
             if (fetched == null) {
@@ -1806,10 +1857,15 @@ public abstract class Job<K, V> {
             }
             failure = e;
             fetched = null;
+        } finally {
+            counters.inFlight.add(-args.size());
         }
         Duration took = Duration.between(start, now());
         for (BulkLoad load : toFetch) {
             cacheback.listener().onFetch(name, load.key, took, failure);
+            if (failure != null) {
+                fetchFailed(load.key, failure);
+            }
         }
         if (breaker != null) {
             if (failure == null) {

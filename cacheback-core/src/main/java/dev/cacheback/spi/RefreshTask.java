@@ -145,6 +145,15 @@ public final class RefreshTask {
     }
 
     /**
+     * This task made anew at {@code now} and holding no lease: what a re-queued dead letter carries, so
+     * that its expiration counts from the re-queue and its worker takes the key's lease itself. The
+     * trace context is kept, so the re-run stays in the trace that made the task.
+     */
+    public RefreshTask renewed(Instant now) {
+        return new RefreshTask(jobName, key, args, init, options, now, null, traceContext);
+    }
+
+    /**
      * Whether the task's expiration option has passed at {@code now}. Tasks without one never expire,
      * nor do tasks whose expiration lies beyond the representable instants.
      */

@@ -80,6 +80,13 @@ import java.util.Set;
  * every task not acknowledged to its queue. RabbitMQ closes a channel holding a delivery longer than
  * its {@code consumer_timeout} (30 min by default): a refresh must take less.
  *
+ * <h2>Operating</h2>
+ * {@link #state()} reports the default and consumed queues' ready and dead-lettered messages (passive
+ * declarations) and this process's running deliveries; {@link #deadLetters(int)} reads
+ * {@code <queue>.dead} without acknowledging (the messages stay, in order); {@link #requeue(String)} and
+ * {@link #requeueAll()} publish each task anew to its work queue and acknowledge the dead copy once the
+ * broker confirmed the new one. Each uses a short-lived connection of its own.
+ *
  * <p>Thread-safe. Owns its connections and threads (daemon threads: a publishing thread, the
  * client's connection threads, and for a worker {@code concurrency} consumer threads and a
  * supervisor); {@link #close()} releases them. Uses the runtime's scheduler for its confirm-timeout
@@ -293,6 +300,84 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         if (p != null) {
             p.close();
         }
+    }
+
+    // ------------------------------------------------------------------ fleet state
+
+    /** The queues this queue reports on: its default queue, then those it consumes. */
+    List<String> knownQueues() {
+        LinkedHashSet<String> known = new LinkedHashSet<>();
+        known.add(config.defaultQueue());
+        known.addAll(config.consumeQueues());
+        return List.copyOf(known);
+    }
+
+    private DeadLetterAdmin admin() {
+        QueueContext ctx;
+        synchronized (this) {
+            ctx = context;
+        }
+        if (ctx == null) {
+            throw new IllegalStateException("The RabbitMQ refresh queue is not opened: give it to Cacheback.builder().queue(…)");
+        }
+        if (closed) {
+            throw new RefreshQueueException("The RabbitMQ refresh queue (" + config.description() + ") is closed");
+        }
+        return new DeadLetterAdmin(config, ctx.clock());
+    }
+
+    /**
+     * Per known queue (the default queue, then those consumed), by passive declarations on a short-lived
+     * connection: waiting = the work queue's ready messages; dead letters = {@code <queue>.dead}'s;
+     * in flight = the deliveries this process's worker is running (RabbitMQ does not report unacknowledged
+     * messages through AMQP); retrying = {@link QueueState#UNKNOWN} (retries wait in per-backoff queues).
+     *
+     * @throws RefreshQueueException when the broker does not answer within the connect and publish timeouts
+     */
+    @Override
+    public List<dev.cacheback.spi.QueueState> state() {
+        DeadLetterAdmin admin = admin();
+        Worker w;
+        synchronized (this) {
+            w = worker;
+        }
+        return admin.state(knownQueues(), w == null ? 0 : w.running());
+    }
+
+    /**
+     * The first {@code limit} messages of each known queue's {@code <queue>.dead}, read with
+     * {@code basic.get} and returned unacknowledged (in their order) when the call ends; ids are
+     * {@code <queue>/<message id>}.
+     *
+     * @throws RefreshQueueException when the broker does not answer
+     */
+    @Override
+    public List<dev.cacheback.spi.DeadLetter> deadLetters(int limit) {
+        RefreshQueue.requireLimit(limit);
+        return admin().list(knownQueues(), limit);
+    }
+
+    /**
+     * Publishes the dead letter's task anew (made now, without a lease) to its work queue and, once the
+     * broker confirms it, acknowledges the dead copy. Reads {@code <queue>.dead} from its head to find it.
+     *
+     * @return whether a dead letter had that id
+     * @throws RefreshQueueException when the broker does not answer; the dead letter is then kept
+     */
+    @Override
+    public boolean requeue(String id) {
+        Objects.requireNonNull(id, "id");
+        int slash = id.lastIndexOf('/');
+        if (slash <= 0 || !knownQueues().contains(id.substring(0, slash))) {
+            return false;
+        }
+        return admin().requeue(id.substring(0, slash), id.substring(slash + 1));
+    }
+
+    /** Re-queues every message held in each known queue's {@code <queue>.dead} when the call starts. */
+    @Override
+    public int requeueAll() {
+        return admin().requeueAll(knownQueues());
     }
 
     @Override
