@@ -105,6 +105,11 @@ public abstract class AbstractBackplane implements Backplane {
         return origin;
     }
 
+    /** The subscribers' clock (the runtime's), set by the first {@link #subscribe}; {@code null} before. */
+    protected final Clock clock() {
+        return clock;
+    }
+
     /** The subscribers' clock time in epoch millis ({@link Long#MIN_VALUE} before the first subscription). */
     protected final long now() {
         Clock c = clock;
