@@ -318,6 +318,7 @@ public final class TieredCacheBackend implements CacheBackend {
     }
 
     private void rememberUnpublished(String key, Throwable failure) {
+        boolean first = !hasPending;
         if (key == null || pendingAll.get()) {
             pendingAll.set(true);
         } else if (pending.size() < MAX_PENDING) {
@@ -327,9 +328,10 @@ public final class TieredCacheBackend implements CacheBackend {
             pending.clear();
         }
         hasPending = true;
-        log.warn("Near cache \"{}\": invalidation of {} not published on {} ({}); it is sent again once the backplane answers",
-                LogText.escape(alias), key == null ? "every key" : LogText.escape(key), backplane.describe(),
-                LogText.escape(String.valueOf(failure)));
+        if (first) { // once per outage: the next failures wait in the same set
+            log.warn("Near cache \"{}\": invalidations not published on {} ({}); they are sent again once the backplane is connected",
+                    LogText.escape(alias), backplane.describe(), LogText.escape(String.valueOf(failure)));
+        }
     }
 
     /** Publishes again what failed to publish, when the backplane is connected; at most one flush at a time. */

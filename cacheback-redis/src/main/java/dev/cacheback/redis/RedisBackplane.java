@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,8 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>How it works: one publish/subscribe connection subscribes to the channel and to a channel of this
- * process's own ({@code <channel>:<origin>}); invalidations are {@code PUBLISH}ed on the shared connection
- * (bounded by the command timeout, failing fast after a timeout until a probe answers, like the cache).
+ * process's own ({@code <channel>:<origin>}); invalidations are {@code PUBLISH}ed, in order, by the
+ * backplane's own thread on a second connection (each bounded by the command timeout, failing fast after
+ * a timeout until a probe answers, like the cache), so neither reads nor writes wait for the backplane.
  * Every heartbeat interval the process publishes a heartbeat to its own channel: Redis delivers it after
  * every message it received before, so its return proves the subscription up to its send time. Lettuce
  * reconnects and subscribes again by itself (at most 2 s apart); each new subscription makes the near
@@ -87,7 +89,7 @@ public final class RedisBackplane extends AbstractBackplane {
         this.selfChannel = (channel + ":" + origin()).getBytes(StandardCharsets.UTF_8);
         this.connector = new RedisConnector(uri, false, commandTimeout, connectTimeout, clock(), Duration.ofSeconds(1),
                 "Redis backplane");
-        connector.start(Duration.ZERO);
+        connector.start(connectTimeout);
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "cacheback-redis-backplane");
             t.setDaemon(true);
@@ -141,7 +143,9 @@ public final class RedisBackplane extends AbstractBackplane {
             c.addListener(new RedisConnectionStateListener() {
                 @Override
                 public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                    disconnected(null);
+                    if (!closed) {
+                        disconnected(null);
+                    }
                 }
             });
             pubSub = c;
@@ -165,19 +169,29 @@ public final class RedisBackplane extends AbstractBackplane {
         return publishTo(selfChannel, message);
     }
 
+    /** Publishes on the backplane's own thread, in order: the caller (a read, a write) never waits for Redis. */
     private CompletionStage<Void> publishTo(byte[] to, byte[] message) {
         RedisConnector c = connector;
-        if (c == null || closed) {
+        ScheduledThreadPoolExecutor s = scheduler;
+        if (c == null || s == null || closed) {
             return CompletableFuture.failedFuture(new CacheBackendException("The backplane " + description
                     + (closed ? " is closed" : " is not subscribed yet")));
         }
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            c.call(r -> r.publish(to, message));
-            return CompletableFuture.completedFuture(null);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new CacheBackendException("Backplane " + description
-                    + " could not publish: " + e.getMessage(), e));
+            s.execute(() -> {
+                try {
+                    c.call(r -> r.publish(to, message));
+                    done.complete(null);
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(new CacheBackendException("Backplane " + description
+                            + " could not publish: " + e.getMessage(), e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new CacheBackendException("The backplane " + description + " is closed", e));
         }
+        return done;
     }
 
     @Override
