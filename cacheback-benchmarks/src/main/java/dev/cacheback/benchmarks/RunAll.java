@@ -83,7 +83,7 @@ public final class RunAll {
     }
 
     /** The parts {@code --only} can name. */
-    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale");
+    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale", "near");
 
     /** Refresh tasks per pipeline measurement. */
     static final int PIPELINE_TASKS = 5_000;
@@ -157,6 +157,9 @@ public final class RunAll {
         if (mode.runs("stale")) {
             StaleReadSection.run(report, StaleReadSection.setups(redis, mode.remote && Servers.rabbitUp(), report),
                     mode.smoke ? 200 : 2_000);
+        }
+        if (mode.runs("near")) {
+            NearHitSection.run(mode, jmh, report, redis);
         }
         return report;
     }
