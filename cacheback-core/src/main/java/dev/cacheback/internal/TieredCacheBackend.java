@@ -99,17 +99,26 @@ public final class TieredCacheBackend implements CacheBackend {
         this.near = Caffeine.newBuilder().maximumSize(settings.maximumSize()).executor(Runnable::run).build();
         this.written = Caffeine.newBuilder().maximumSize(settings.maximumSize()).executor(Runnable::run).build();
         this.clock = context.clock();
-        backplane.subscribe(context, new Backplane.Listener() {
-            @Override
-            public void onInvalidate(String key) {
-                drop(key);
-            }
+        try {
+            backplane.subscribe(context, new Backplane.Listener() {
+                @Override
+                public void onInvalidate(String key) {
+                    drop(key);
+                }
 
-            @Override
-            public void onInvalidateAll() {
-                dropAll();
+                @Override
+                public void onInvalidateAll() {
+                    dropAll();
+                }
+            });
+        } catch (RuntimeException e) {
+            try {
+                remote.close(); // the runtime closes only what opened
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
             }
-        });
+            throw e;
+        }
     }
 
     /** Whether near copies may be served now: the backplane proved its subscription at most the bound ago. */
