@@ -277,7 +277,7 @@ public class CachebackProperties {
         private String channel;
 
         /** How often a process proves its backplane subscription; at most half of max-disconnected-staleness. Default 500 ms. */
-        @DurationUnit(ChronoUnit.MILLIS)
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration heartbeatInterval;
 
         public boolean isEnabled() {
