@@ -83,7 +83,7 @@ public final class RunAll {
     }
 
     /** The parts {@code --only} can name. */
-    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale", "resilience", "many");
+    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale", "resilience", "many", "near");
 
     /** Refresh tasks per pipeline measurement. */
     static final int PIPELINE_TASKS = 5_000;
@@ -163,6 +163,9 @@ public final class RunAll {
         }
         if (mode.runs("many")) {
             ManySection.run(report, ManySection.stores(redis, memcached, mode.remote, report), mode.smoke ? 30 : 600);
+        }
+        if (mode.runs("near")) {
+            NearHitSection.run(mode, jmh, report, redis);
         }
         return report;
     }

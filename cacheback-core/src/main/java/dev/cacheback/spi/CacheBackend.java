@@ -1,8 +1,10 @@
 package dev.cacheback.spi;
 
 import dev.cacheback.CacheEntry;
+import dev.cacheback.NearCache;
 import dev.cacheback.internal.DummyCacheBackend;
 import dev.cacheback.internal.InMemoryCacheBackend;
+import dev.cacheback.internal.TieredCacheBackend;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -49,6 +51,22 @@ public interface CacheBackend extends AutoCloseable {
      */
     static CacheBackend inMemory(long maximumSize, boolean storeCopies) {
         return new InMemoryCacheBackend(maximumSize, storeCopies);
+    }
+
+    /**
+     * A near (in-process, bounded) level in front of {@code remote}, kept coherent across processes by
+     * the {@linkplain NearCache#backplane() backplane}: reads are served from the near copy when there is
+     * one, else from {@code remote} (filling the near level); every write goes to {@code remote} first,
+     * then drops this process's copy and tells every other process to drop theirs. Leases go to
+     * {@code remote} only, so the engine's lease and fencing rules hold as they do on {@code remote}.
+     * Near copies are the very objects decoded from {@code remote}, shared by later hits: they must not
+     * be mutated. See {@link NearCache} for the staleness bound. The runtime opens and closes it (and
+     * with it {@code remote} and the backplane). Thread-safe.
+     *
+     * @throws IllegalArgumentException when {@code remote} is tiered itself
+     */
+    static CacheBackend tiered(CacheBackend remote, NearCache nearCache) {
+        return new TieredCacheBackend(remote, nearCache);
     }
 
     /** A backend that stores nothing: every read is a miss (the seed's {@code DummyCache}). */

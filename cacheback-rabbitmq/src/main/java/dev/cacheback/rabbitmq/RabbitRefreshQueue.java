@@ -8,11 +8,6 @@ import dev.cacheback.spi.RefreshQueueException;
 import dev.cacheback.spi.RefreshTask;
 
 import javax.net.ssl.SSLContext;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -571,23 +566,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
          *     {@link #sslContext} without {@code amqps://}
          */
         public RabbitRefreshQueue build() {
-            URI parsed;
-            try {
-                parsed = new URI(uri);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("Not a valid AMQP URI: " + redact(uri)
-                        + " (expected amqp://user:password@host:port/vhost, with special characters percent-encoded)");
-            }
-            String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(java.util.Locale.ROOT);
-            if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
-                throw new IllegalArgumentException("The RabbitMQ refresh queue needs an amqp:// or amqps:// URI, not "
-                        + redact(uri));
-            }
-            if (parsed.getRawAuthority() != null && parsed.getHost() == null) {
-                throw new IllegalArgumentException("Not a usable AMQP URI: " + redact(uri) + " (no host name could be read"
-                        + " from it; expected amqp://user:password@host:port/vhost, with special characters in the "
-                        + "password percent-encoded)");
-            }
+            AmqpAddress address = AmqpAddress.of(uri, sslContext, "The RabbitMQ refresh queue");
             if (consume == null) {
                 List<String> workerOnly = new ArrayList<>();
                 if (concurrency != null) {
@@ -607,35 +586,8 @@ public final class RabbitRefreshQueue implements RefreshQueue {
                             + " configure(s) a worker, but this queue does not consume: add consume(\"queue\", …)");
                 }
             }
-            if (sslContext != null && !scheme.equals("amqps")) {
-                throw new IllegalStateException("sslContext is set but the URI is not amqps://");
-            }
-            ConnectionFactory factory = new ConnectionFactory();
-            try {
-                if (scheme.equals("amqps")) {
-                    // the client's own amqps handling trusts every certificate: configure TLS here instead
-                    factory.setUri(uri.replaceFirst("(?i)^amqps://", "amqp://"));
-                    if (parsed.getPort() < 0) {
-                        factory.setPort(ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT);
-                    }
-                    factory.useSslProtocol(sslContext != null ? sslContext : SSLContext.getDefault());
-                    factory.enableHostnameVerification();
-                } else {
-                    factory.setUri(parsed);
-                }
-            } catch (URISyntaxException | GeneralSecurityException | RuntimeException e) {
-                throw new IllegalArgumentException("Not a usable AMQP URI: " + redact(uri) + " (" + e.getClass().getSimpleName()
-                        + ")");
-            }
-            String vhost = factory.getVirtualHost();
-            if (vhost.isEmpty()) {
-                throw new IllegalArgumentException("The AMQP URI " + redact(uri) + " names the empty virtual host (its path "
-                        + "is a bare \"/\"), which RabbitMQ does not have: end it at the port (" + redact(uri)
-                        .replaceFirst("/$", "") + ") for the default virtual host \"/\", or write /%2F, or /<name> for another");
-            }
-            factory.setThreadFactory(Worker.daemon("cacheback-amqp"));
-            String description = scheme + "://" + factory.getHost() + ":" + factory.getPort() + "/"
-                    + ("/".equals(vhost) ? "" : URLEncoder.encode(vhost, StandardCharsets.UTF_8));
+            ConnectionFactory factory = address.factory();
+            String description = address.description();
             Config config = new Config(factory, description,
                     defaultQueue != null ? defaultQueue : RefreshQueue.DEFAULT_QUEUE,
                     consume != null ? consume : List.of(),

@@ -2,6 +2,8 @@ package dev.cacheback.spring;
 
 import dev.cacheback.CachebackListener;
 import dev.cacheback.micrometer.CachebackMetrics;
+import dev.cacheback.NearCache;
+import dev.cacheback.spi.Backplane;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.RefreshQueue;
@@ -97,6 +99,7 @@ public class CachebackAutoConfiguration {
         dev.cacheback.Cacheback cacheback(CachebackProperties properties, ObjectProvider<Codec> codec,
                 ObjectProvider<CachebackListener> listeners, ObjectProvider<CachebackBuilderCustomizer> customizers,
                 ObjectProvider<CacheBackendFactory> cacheFactories, ObjectProvider<RefreshQueueFactory> queueFactories,
+                ObjectProvider<BackplaneFactory> backplaneFactories,
                 InProcessWorkerPool workerPool, StaleReadDispatcher staleReadDispatcher) {
             dev.cacheback.Cacheback.Builder builder = dev.cacheback.Cacheback.builder();
             if (staleReadDispatcher.executor() != null) {
@@ -121,6 +124,10 @@ public class CachebackAutoConfiguration {
                 properties.getCaches().forEach((alias, cache) -> {
                     CacheBackend backend = cache(alias, cache, cacheFactories);
                     created.add(backend);
+                    if (cache.getNear().isEnabled()) {
+                        backend = near(alias, cache, backend, backplaneFactories);
+                        created.set(created.size() - 1, backend);
+                    }
                     builder.cache(alias, backend);
                 });
                 RefreshQueue queue = queue(properties, queueFactories, workerPool);
@@ -168,6 +175,49 @@ public class CachebackAutoConfiguration {
                     .orElseThrow(() -> missingModule(prefix + ".type", cache.getType()))
                     .create(alias, cache);
         };
+    }
+
+    /** {@code remote} with a near level in front, its backplane made from {@code cacheback.caches.<alias>.near.*}. */
+    private static CacheBackend near(String alias, CachebackProperties.Cache cache, CacheBackend remote,
+            ObjectProvider<BackplaneFactory> factories) {
+        String prefix = CacheBackendFactory.prefix(alias);
+        CachebackProperties.Near near = cache.getNear();
+        CachebackProperties.BackplaneType type = near.getBackplane();
+        if (type == null) {
+            if (cache.getType() != CachebackProperties.CacheType.REDIS) {
+                throw new CachebackConfigurationException(prefix + ".near.enabled is true but " + prefix
+                        + ".near.backplane is not set.", "Set " + prefix + ".near.backplane to redis or rabbitmq, and "
+                        + prefix + ".near.backplane-address to its server.");
+            }
+            type = CachebackProperties.BackplaneType.REDIS;
+        }
+        String address = near.getBackplaneAddress();
+        if ((address == null || address.isBlank()) && type == CachebackProperties.BackplaneType.REDIS
+                && cache.getType() == CachebackProperties.CacheType.REDIS) {
+            address = cache.getAddress();
+        }
+        if (address == null || address.isBlank()) {
+            throw new CachebackConfigurationException(prefix + ".near.backplane-address is not set.", "Set "
+                    + prefix + ".near.backplane-address, such as " + prefix + ".near.backplane-address="
+                    + (type == CachebackProperties.BackplaneType.REDIS ? "redis://127.0.0.1:6379" : "amqp://guest:guest@127.0.0.1:5672")
+                    + ".");
+        }
+        String resolved = address.trim();
+        CachebackProperties.BackplaneType chosen = type;
+        Backplane backplane = factories.orderedStream().filter(f -> f.type() == chosen).findFirst()
+                .orElseThrow(() -> missingModule(prefix + ".near.backplane", chosen))
+                .create(prefix, resolved, near);
+        try {
+            return CacheBackendFactory.build(prefix + ".near", () -> CacheBackend.tiered(remote, NearCache.builder()
+                    .backplane(backplane)
+                    .maximumSize(near.getMaximumSize())
+                    .maxDisconnectedStaleness(near.getMaxDisconnectedStaleness())
+                    .timeToLive(near.getTimeToLive())
+                    .build()));
+        } catch (RuntimeException e) {
+            backplane.close();
+            throw e;
+        }
     }
 
     private static RefreshQueue queue(CachebackProperties properties, ObjectProvider<RefreshQueueFactory> factories,

@@ -188,6 +188,14 @@ public class CachebackProperties {
         DUMMY
     }
 
+    /** Kinds of backplane for a near cache ({@code cacheback.caches.<alias>.near.backplane}). */
+    public enum BackplaneType {
+        /** Redis pub/sub (module cacheback-redis); {@code near.backplane-address} is a redis:// URI. */
+        REDIS,
+        /** A RabbitMQ fanout exchange (module cacheback-rabbitmq); {@code near.backplane-address} is an amqp:// URI. */
+        RABBITMQ
+    }
+
     /** Kinds of refresh queue. */
     public enum QueueType {
         /** A thread pool in this application (the worker's concurrency); options in {@code in-process.*}. */
@@ -377,6 +385,9 @@ public class CachebackProperties {
         /** Options of a memcached cache. */
         private final MemcachedCache memcached = new MemcachedCache();
 
+        /** A near (in-process) level in front of this cache, kept coherent by a backplane. */
+        private final Near near = new Near();
+
         public CacheType getType() {
             return type;
         }
@@ -403,6 +414,108 @@ public class CachebackProperties {
 
         public MemcachedCache getMemcached() {
             return memcached;
+        }
+
+        public Near getNear() {
+            return near;
+        }
+    }
+
+    /** A near level in front of a cache ({@code cacheback.caches.<alias>.near.*}); see {@link dev.cacheback.NearCache}. */
+    public static class Near {
+
+        /** Whether reads are served from an in-process copy kept coherent across processes by a backplane. Default false. */
+        private boolean enabled = false;
+
+        /** Most entries held in process; the least recently used go first. Default 10,000. */
+        private long maximumSize = 10_000;
+
+        /**
+         * How long after another process's replacing write a copy may still be served while this process's
+         * backplane is cut or slow; then copies are bypassed until it is back. Default 2 s.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration maxDisconnectedStaleness = Duration.ofSeconds(2);
+
+        /** How long a copy lives at most after it was read from the remote cache. Default 5 minutes. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration timeToLive = Duration.ofMinutes(5);
+
+        /** Kind of backplane: redis or rabbitmq. Default: redis for a redis cache; required otherwise. */
+        private BackplaneType backplane;
+
+        /** The backplane's server: a redis:// or amqp:// URI. Default: the cache's address for a redis backplane in front of a redis cache. */
+        private String backplaneAddress;
+
+        /** The Redis channel or RabbitMQ fanout exchange the processes sharing this cache use. Default cacheback:near (Redis), cacheback.near (RabbitMQ). */
+        private String channel;
+
+        /** How often a process proves its backplane subscription; at most half of max-disconnected-staleness. Default 500 ms. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration heartbeatInterval;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public long getMaximumSize() {
+            return maximumSize;
+        }
+
+        public void setMaximumSize(long maximumSize) {
+            this.maximumSize = maximumSize;
+        }
+
+        public Duration getMaxDisconnectedStaleness() {
+            return maxDisconnectedStaleness;
+        }
+
+        public void setMaxDisconnectedStaleness(Duration maxDisconnectedStaleness) {
+            this.maxDisconnectedStaleness = maxDisconnectedStaleness;
+        }
+
+        public Duration getTimeToLive() {
+            return timeToLive;
+        }
+
+        public void setTimeToLive(Duration timeToLive) {
+            this.timeToLive = timeToLive;
+        }
+
+        public BackplaneType getBackplane() {
+            return backplane;
+        }
+
+        public void setBackplane(BackplaneType backplane) {
+            this.backplane = backplane;
+        }
+
+        public String getBackplaneAddress() {
+            return backplaneAddress;
+        }
+
+        public void setBackplaneAddress(String backplaneAddress) {
+            this.backplaneAddress = backplaneAddress;
+        }
+
+        public String getChannel() {
+            return channel;
+        }
+
+        public void setChannel(String channel) {
+            this.channel = channel;
+        }
+
+        public Duration getHeartbeatInterval() {
+            return heartbeatInterval;
+        }
+
+        public void setHeartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
         }
     }
 

@@ -114,7 +114,7 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                     optionsMap |= key.contains(".options.");
                     String dotted = dottedJobName(name);
                     problems.put(key, "Unknown property " + key + where(property, source) + ": did you mean "
-                            + (dotted != null ? dotted : nearest(name, tree == TREE ? KEYS : tree.keys("cacheback"))) + "?");
+                            + (dotted != null ? dotted : nearest(typedGroup(name), tree == TREE ? KEYS : tree.keys("cacheback"))) + "?");
                     continue;
                 }
                 String misplaced = misplacedOption(name);
@@ -162,6 +162,39 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
             job.append(i > 2 ? "." : "").append(name.getElement(i, ConfigurationPropertyName.Form.ORIGINAL));
         }
         return "cacheback.jobs[" + job + "]." + setting;
+    }
+
+    /**
+     * A key of the former free-form {@code options} map ({@code cacheback.caches.<alias>.options.x},
+     * {@code cacheback.queue.options.x}) as the typed group of the chosen type would spell it, so that the
+     * suggestion names that group rather than whichever group is nearest in spelling; any other key as it is.
+     */
+    private ConfigurationPropertyName typedGroup(ConfigurationPropertyName name) {
+        String key = name.toString();
+        try {
+            if (key.startsWith("cacheback.caches.") && name.getNumberOfElements() >= 5
+                    && name.getElement(3, ConfigurationPropertyName.Form.UNIFORM).equals("options")) {
+                CachebackProperties.CacheType type = Binder.get(environment).bind(name.chop(3).append("type"),
+                        Bindable.of(CachebackProperties.CacheType.class)).orElse(CachebackProperties.CacheType.IN_MEMORY);
+                return rename(name, 3, CachebackAutoConfiguration.name(type));
+            }
+            if (key.startsWith("cacheback.queue.options.") && name.getNumberOfElements() >= 4) {
+                CachebackProperties.QueueType type = Binder.get(environment).bind("cacheback.queue.type",
+                        CachebackProperties.QueueType.class).orElse(CachebackProperties.QueueType.IN_PROCESS);
+                return rename(name, 2, CachebackAutoConfiguration.name(type));
+            }
+        } catch (RuntimeException e) {
+            // an unreadable type is reported on its own: suggest from the key as written
+        }
+        return name;
+    }
+
+    private static ConfigurationPropertyName rename(ConfigurationPropertyName name, int element, String group) {
+        ConfigurationPropertyName renamed = name.chop(element).append(group);
+        for (int i = element + 1; i < name.getNumberOfElements(); i++) {
+            renamed = renamed.append(name.getElement(i, ConfigurationPropertyName.Form.ORIGINAL));
+        }
+        return renamed;
     }
 
     /** The valid key nearest to {@code name} (Levenshtein distance), with the user's cache alias kept. */

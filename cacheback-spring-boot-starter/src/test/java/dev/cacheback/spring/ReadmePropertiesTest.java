@@ -53,6 +53,7 @@ import static org.awaitility.Awaitility.await;
  *   <tr><td>{@code redis://cache-1:6379}</td><td>the test Redis ({@link TestServers#redisUri()})</td></tr>
  *   <tr><td>{@code amqp://user:pass@mq:5672/%2F}</td><td>the test RabbitMQ ({@link TestServers#rabbitUri()}), path {@code /%2F} kept</td></tr>
  *   <tr><td>{@code shop:} (a key prefix)</td><td>{@code shop-<run>:}</td></tr>
+ *   <tr><td>{@code shop:near} (a near cache's channel)</td><td>{@code shop-<run>:near}</td></tr>
  *   <tr><td>{@code cacheback} (a queue name)</td><td>{@code cacheback-<run>}</td></tr>
  * </table>
  */
@@ -128,6 +129,7 @@ class ReadmePropertiesTest {
                 "redis://cache-1:6379", TestServers.redisUri(),
                 "amqp://user:pass@mq:5672/%2F", rabbitBase + "/%2F",
                 "shop:", "shop-" + RUN + ":",
+                "shop:near", "shop-" + RUN + ":near",
                 "cacheback", "cacheback-" + RUN);
     }
 
@@ -211,7 +213,9 @@ class ReadmePropertiesTest {
                     dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
                     String type = properties.getSource().getOrDefault("cacheback.caches.default.type", "in-memory").toString();
                     if (type.equals("redis")) {
-                        assertThat(cacheback.cache("default").describe()).startsWith("redis://");
+                        assertThat(cacheback.cache("default").describe()).startsWith(
+                                "true".equals(properties.getSource().get("cacheback.caches.default.near.enabled"))
+                                        ? "near(" : "redis://").contains("redis://");
                         // a real server: UP once connected (a loaded machine may take longer than the connect wait)
                         await().atMost(Duration.ofSeconds(10))
                                 .until(() -> CachebackHealthTest.cache(context, "default").getStatus().equals(Status.UP));
