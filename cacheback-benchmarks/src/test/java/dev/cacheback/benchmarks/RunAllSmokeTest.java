@@ -30,5 +30,6 @@ class RunAllSmokeTest {
         assertThat(md).contains("| Stampede, missing key, in-memory | exactly 1 fetch, 0 tasks | 1 fetch, 0 tasks",
                 "| Stampede, stale key, in-memory | exactly 1 task, 1 fetch | 1 task, 1 fetch");
         assertThat(md).contains("| Cacheback `job.get`, lifetime 500 ms, 200 ms refresh in the background |");
+        assertThat(md).contains("## " + PeersSection.TITLE, "| Cacheback `@Cached` method, in memory, through the proxy | 1 |");
     }
 }
