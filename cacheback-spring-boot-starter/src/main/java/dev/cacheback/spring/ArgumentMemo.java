@@ -125,7 +125,11 @@ final class ArgumentMemo<V> {
             if (arg == null) {
                 continue;
             }
-            Object kind = KINDS.get(arg.getClass());
+            Class<?> type = arg.getClass();
+            if (type == String.class || type == Long.class || type == Integer.class) {
+                continue;       // the commonest values, without the class-value lookup
+            }
+            Object kind = KINDS.get(type);
             if (kind == NOT_A_VALUE) {
                 return null;
             }
