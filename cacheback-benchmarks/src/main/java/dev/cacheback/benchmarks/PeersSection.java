@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Issue 15: Cacheback beside the peers a user would pick instead ({@link PeersBenchmark}, and
- * {@link PeersRedisBenchmark} when Redis is reachable), at 1 and 2 threads, with each row's iteration
+ * {@link PeersRedisBenchmark} when Redis is reachable), at 1 and 2 threads (and as many as the machine has cores, past 2), with each row's iteration
  * spread; then the goals of issue 15 item 1 as ratios with a verdict, and a thread-scaling table. A
  * smoke run measures the in-memory peers only, 512 keys a quarter full, 1 thread.
  */
@@ -38,7 +38,8 @@ final class PeersSection {
 
     static void run(RunAll.Mode mode, Jmh jmh, Report report, boolean redis) throws Exception {
         List<Row> rows = new ArrayList<>();
-        int[] threads = mode.smoke ? new int[] {1} : new int[] {1, 2};
+        int cores = Runtime.getRuntime().availableProcessors();
+        int[] threads = mode.smoke ? new int[] {1} : cores > 2 ? new int[] {1, 2, cores} : new int[] {1, 2};
         Map<String, String[]> params = mode.smoke
                 ? Map.of("keys", new String[] {"512"}, "fill", new String[] {"quarter"}) : Map.of();
         for (int t : threads) {
@@ -198,23 +199,24 @@ final class PeersSection {
         if (threads.size() < 2) {
             return "**Thread scaling.** Not measured in this run (one thread count).\n\n";
         }
-        int more = threads.get(threads.size() - 1);
-        Table table = new Table("Peer", "Keys", "Fill", "ns/op, 1 thread", "ns/op, " + more + " threads",
-                more + " threads ÷ 1 thread");
+        Table table = new Table("Peer", "Keys", "Fill", "Threads", "ns/op, 1 thread", "ns/op, N threads",
+                "N threads ÷ 1 thread");
         for (String method : LABELS.keySet()) {
             for (String keys : values(rows, "keys")) {
                 for (String fill : isRedis(method) ? List.of("—") : fillsOf(rows, keys)) {
                     String f = fill.equals("—") ? null : fill;
                     Row one = find(rows, method, keys, f, 1);
-                    Row many = find(rows, method, keys, f, more);
-                    if (one != null && many != null) {
-                        table.row(LABELS.get(method), keys, fill, Report.f1(one.time()), Report.f1(many.time()),
-                                Report.ratio(many.time() / one.time()));
+                    for (int more : threads.subList(1, threads.size())) {
+                        Row many = find(rows, method, keys, f, more);
+                        if (one != null && many != null) {
+                            table.row(LABELS.get(method), keys, fill, more, Report.f1(one.time()), Report.f1(many.time()),
+                                    Report.ratio(many.time() / one.time()));
+                        }
                     }
                 }
             }
         }
-        return "**Thread scaling.** Time per call per thread at " + more + " threads over the time at 1 thread: 1.00× "
+        return "**Thread scaling.** Time per call per thread at N threads over the time at 1 thread: 1.00× "
                 + "means each thread goes as fast as one alone (this machine has "
                 + Runtime.getRuntime().availableProcessors() + " cores; other work on it shows here too).\n\n" + table + '\n';
     }
