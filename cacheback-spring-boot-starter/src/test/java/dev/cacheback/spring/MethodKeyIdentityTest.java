@@ -45,9 +45,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The key of a {@link Cached @Cached} method call found through its {@link ArgumentMemo} is
  * byte-identical to the key computed as before the memo existed (each argument encoded by the codec as
  * its declared type, the list of encodings encoded again, SHA-256, 32 hex digits), for every argument
- * shape, on the call that fills the memo and on the equal call that reads it; arguments that are not
- * immutable values are never remembered; values that are equal but encode differently never share a
- * remembered key.
+ * shape, on the call that fills the memo and on the equal call that reads it (and a refresh task carries
+ * the same bytes either way); arguments that are not immutable values are never remembered; values
+ * that are equal but encode differently never share a remembered key.
  */
 class MethodKeyIdentityTest {
 
@@ -198,6 +198,10 @@ class MethodKeyIdentityTest {
                 List<byte[]> remembered = job.callArgs(twin);
                 assertThat(remembered).as("an equal call reads the memo, %s", described).isSameAs(filled);
                 assertThat(job.key(remembered)).as("memo read, %s", described).isEqualTo(expected);
+                Type listType = new TypeRef<List<byte[]>>() {
+                }.type();
+                assertThat(cacheback.codec().encode(remembered, listType)).as("what a refresh task carries, %s", described)
+                        .isEqualTo(cacheback.codec().encode(job.encode(twin), listType));
                 checked++;
             }
         }
