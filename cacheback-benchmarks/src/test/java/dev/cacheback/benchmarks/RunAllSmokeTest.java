@@ -33,6 +33,7 @@ class RunAllSmokeTest {
         assertThat(md).contains("## 7. Resilience under a failing source, and early refresh", "## 8. Bulk read: getMany of 100 keys against 100 gets", "| in-memory | ");
         assertThat(md).contains("## 9. Near cache hit (JMH)", "| in-memory | Cacheback `job.get(k)`, near hit (`CacheBackend.tiered`) |",
                 "| in-memory | raw Caffeine `getIfPresent(k)` (baseline) |", "| Near hit latency over in-memory | ≤ 2× raw Caffeine |");
+        assertThat(md).contains("## " + PeersSection.TITLE, "| Cacheback `@Cached` method, in memory, through the proxy | 1 |");
     }
 
     @Test

@@ -26,6 +26,14 @@ import java.lang.annotation.Target;
  * must be values the codec can round-trip (strings, numbers, records, {@code java.time} values,
  * collections of those). The return type is the job's value type.
  *
+ * <p><b>Fast path for value arguments.</b> Without a {@link #key()} expression, a call whose arguments
+ * are all immutable values ({@code null}, {@code String}, boxed primitives, exact {@code BigInteger}
+ * and {@code BigDecimal}, {@code UUID}, enums, the value classes of {@code java.time}, and records
+ * whose fields hold only those) finds its encoded arguments and its key in a memo of the method's
+ * recent calls (32,768 calls per method, emptied when full): no codec and no hash on a repeated call.
+ * Records are compared by class and field values, never by their own {@code equals}. Other arguments
+ * (collections, arrays, beans) are encoded and hashed on every call. The key is the same either way.
+ *
  * <p>Calls through the bean's proxy go through the job's {@code get}; a call from inside the same
  * bean ({@code this.quote(…)}) does not. Use {@link CachebackMethods} for {@code set},
  * {@code invalidate}, {@code delete}, {@code rawGet} and {@code refresh}.
