@@ -1,5 +1,6 @@
 package dev.cacheback.apicheck;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +20,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.spi.ToolProvider;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -57,6 +60,12 @@ class ApiSignaturesTest {
                     + "\nIf the change is deliberate, regenerate the dump and commit it with the change:\n  " + REGENERATE
                     + "\nA removed or changed line breaks users: list it under Breaking in CHANGELOG.md.");
         }
+    }
+
+    @Test
+    void docsNameTheRegenerateCommandWordForWord() throws IOException {
+        String docs = Files.readString(apiDirectory().getParent().resolve("docs/operating.md"), StandardCharsets.UTF_8);
+        assertThat(docs).contains("```sh\n" + REGENERATE + "\n```");
     }
 
     /** The text of {@code api/<artifact>.txt} for the code on the class path. */
@@ -148,7 +157,7 @@ class ApiSignaturesTest {
                 continue;
             }
             if (!line.startsWith(" ")) {
-                current = new java.util.LinkedHashSet<>();
+                current = new LinkedHashSet<>();
                 blocks.put(typeName(line), current);
             }
             current.add(line.strip());

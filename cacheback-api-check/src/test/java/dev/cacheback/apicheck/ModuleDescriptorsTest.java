@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,7 +42,7 @@ class ModuleDescriptorsTest {
     @Test
     void everyPublishedModuleIsNamed() {
         assertThat(PublishedModules.ARTIFACTS).containsExactlyInAnyOrderElementsOf(
-                java.util.stream.Stream.concat(DESCRIPTORS.keySet().stream(), AUTOMATIC.keySet().stream()).toList());
+                Stream.concat(DESCRIPTORS.keySet().stream(), AUTOMATIC.keySet().stream()).toList());
     }
 
     @Test
