@@ -60,6 +60,9 @@ public final class Cacheback implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("cacheback");
     private static volatile Cacheback defaultInstance;
 
+    /** Default {@link Builder#fetchManyConcurrency}: 8 fetches at once per bulk read. */
+    public static final int DEFAULT_FETCH_MANY_CONCURRENCY = 8;
+
     private final Clock clock;
     private final Codec codec;
     private final String defaultAlias;
@@ -74,6 +77,7 @@ public final class Cacheback implements AutoCloseable {
     private final SingleFlight singleFlight = new SingleFlight();
     private final ConcurrentHashMap<String, SourceBreaker> sourceBreakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KeyMemo> keyMemos = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, JobCounters> jobCounters = new ConcurrentHashMap<>();
     private final ErrorLog errorLog;
     private final RetryPolicy retryPolicy;
     private final WorkerEngine worker;
@@ -83,7 +87,10 @@ public final class Cacheback implements AutoCloseable {
     private final java.util.Set<String> marking = ConcurrentHashMap.newKeySet();
     private final ExecutorService givenFetchExecutor;
     private volatile ExecutorService ownedFetchExecutor;
+    private final int fetchManyConcurrency;
     private final AtomicBoolean closed = new AtomicBoolean();
+    // observability (issue 16): the instrumentation seam
+    private final Instrumentation instrumentation;
 
     private Cacheback(Builder b) {
         this.clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -100,7 +107,13 @@ public final class Cacheback implements AutoCloseable {
         this.caches = Collections.unmodifiableMap(configured);
         this.verifyWrites = b.verifyWrites != null ? b.verifyWrites : true;
         this.keyMemoSize = b.keyMemoSize != null ? b.keyMemoSize : 65_536;
-        this.listener = SafeListener.of(b.listeners);
+        this.instrumentation = dev.cacheback.internal.SafeInstrumentation.of(
+                b.instrumentation != null ? b.instrumentation : Instrumentation.NONE);
+        List<CachebackListener> listeners = new ArrayList<>(b.listeners);
+        if (instrumentation.listener() != CachebackListener.NONE) {
+            listeners.add(instrumentation.listener());
+        }
+        this.listener = SafeListener.of(listeners);
         this.errorLog = new ErrorLog(log, clock, b.errorLogInterval != null ? b.errorLogInterval : Duration.ofSeconds(30));
         this.retryPolicy = b.retryPolicy != null ? b.retryPolicy : RetryPolicy.defaults();
         this.worker = new WorkerEngine(this, retryPolicy);
@@ -108,6 +121,7 @@ public final class Cacheback implements AutoCloseable {
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
         this.staleReadDispatcher = b.staleReadDispatcher;
         this.givenFetchExecutor = b.fetchExecutor;
+        this.fetchManyConcurrency = b.fetchManyConcurrency != null ? b.fetchManyConcurrency : DEFAULT_FETCH_MANY_CONCURRENCY;
         if (b.queue != null) {
             this.queue = b.queue;
             this.ownedExecutor = null;
@@ -246,6 +260,14 @@ public final class Cacheback implements AutoCloseable {
         return listener;
     }
 
+    /**
+     * What observes gets, fetches, enqueues and worker refreshes ({@link Builder#instrumentation}),
+     * guarded so that it never throws into the engine. Default {@link Instrumentation#NONE}.
+     */
+    public Instrumentation instrumentation() {
+        return instrumentation;
+    }
+
     /** The job registered under {@code name}, if any. */
     public Optional<Job<?, ?>> job(String name) {
         return Optional.ofNullable(jobs.get(name));
@@ -254,6 +276,25 @@ public final class Cacheback implements AutoCloseable {
     /** Every registered job (the latest constructed under each name). */
     public Collection<Job<?, ?>> jobs() {
         return Collections.unmodifiableCollection(jobs.values());
+    }
+
+    /**
+     * The fleet as this process sees it: every registered job's {@link Job#state()} (by name), and the
+     * queue's {@link RefreshQueue#state()}. Reading the queue's state is one round trip per queue on a
+     * broker; a broker that does not answer leaves {@link FleetState#queues()} empty and says why in
+     * {@link FleetState#queueError()}, so this never throws for the queue. Thread-safe.
+     */
+    public FleetState state() {
+        List<JobState> jobStates = jobs.values().stream().map(Job::state)
+                .sorted(java.util.Comparator.comparing(JobState::name)).toList();
+        List<dev.cacheback.spi.QueueState> queues = List.of();
+        String queueError = null;
+        try {
+            queues = queue.state();
+        } catch (RuntimeException e) {
+            queueError = LogText.escape(String.valueOf(e.getMessage()));
+        }
+        return new FleetState(clock.instant(), jobStates, queue.describe(), queues, queueError);
     }
 
     /** The policy every queue's worker applies to failed tasks. Default {@link RetryPolicy#defaults()}. */
@@ -412,6 +453,11 @@ public final class Cacheback implements AutoCloseable {
         return keyMemos.computeIfAbsent(name, n -> new KeyMemo(keyMemoSize));
     }
 
+    /** The counts of the jobs named {@code name} ({@link Job#state()}): shared, so jobs made per request add to them. */
+    JobCounters jobCounters(String name) {
+        return jobCounters.computeIfAbsent(name, n -> new JobCounters());
+    }
+
     SingleFlight singleFlight() {
         return singleFlight;
     }
@@ -451,6 +497,11 @@ public final class Cacheback implements AutoCloseable {
             }
         }
         return e;
+    }
+
+    /** How many fetches of one bulk read's default {@code fetchMany} run at once ({@link Builder#fetchManyConcurrency}). */
+    int fetchManyConcurrency() {
+        return fetchManyConcurrency;
     }
 
     /** The named cache with its health; throws as {@link #cache(String)} does. */
@@ -503,7 +554,9 @@ public final class Cacheback implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private java.util.concurrent.Executor staleReadDispatcher;
         private ExecutorService fetchExecutor;
+        private Integer fetchManyConcurrency;
         private final List<CachebackListener> listeners = new ArrayList<>();
+        private Instrumentation instrumentation;
 
         private Builder() {
         }
@@ -633,7 +686,9 @@ public final class Cacheback implements AutoCloseable {
         /**
          * Where fetches run when their job has a {@linkplain JobSettings.Builder#softFetchTimeout soft}
          * or {@linkplain JobSettings.Builder#hardFetchTimeout hard fetch timeout}: the caller waits for
-         * the fetch at most that long, and the fetch goes on here after the caller stops waiting. Not
+         * the fetch at most that long, and the fetch goes on here after the caller stops waiting; and
+         * the fetches of a {@link Job#getMany} beyond the one its caller runs (at most
+         * {@link #fetchManyConcurrency} at once per call). Not
          * shut down by the runtime: its owner does that. Give it enough threads for the fetches that
          * may run at once (one per key and process at most). Default: daemon threads made on demand
          * (idle ones end after 60 s), made only when a job with a timeout first fetches, and stopped
@@ -642,6 +697,37 @@ public final class Cacheback implements AutoCloseable {
         public Builder fetchExecutor(ExecutorService fetchExecutor) {
             Settings.requireUnset(this.fetchExecutor, "fetchExecutor");
             this.fetchExecutor = Objects.requireNonNull(fetchExecutor, "fetchExecutor");
+            return this;
+        }
+
+        /**
+         * How many fetches one {@link Job#getMany} call runs at once when its job keeps the default
+         * {@code fetchMany} (one {@code fetch} per missing key): the calling thread runs one, the
+         * {@linkplain #fetchExecutor fetch executor} the others. {@code 1} fetches the keys one after
+         * another in the caller's thread. A job that overrides {@code fetchMany} decides for itself.
+         * Default {@value Cacheback#DEFAULT_FETCH_MANY_CONCURRENCY}.
+         *
+         * @throws IllegalArgumentException when {@code concurrency} is less than 1
+         */
+        public Builder fetchManyConcurrency(int concurrency) {
+            Settings.requireUnset(this.fetchManyConcurrency, "fetchManyConcurrency");
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("fetchManyConcurrency must be at least 1 (1: one fetch at a time, "
+                        + "in the caller's thread), not " + concurrency);
+            }
+            this.fetchManyConcurrency = concurrency;
+            return this;
+        }
+
+        /**
+         * What observes every get, fetch, enqueue and worker refresh, for metrics and traces, such as
+         * {@code cacheback-micrometer}'s {@code CachebackObservations}; its {@link Instrumentation#listener()}
+         * is added to the listeners. The trace context of an enqueue travels in the task to the worker.
+         * Default {@link Instrumentation#NONE} (nothing observed, no cost but a comparison per get).
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Settings.requireUnset(this.instrumentation, "instrumentation");
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
             return this;
         }
 

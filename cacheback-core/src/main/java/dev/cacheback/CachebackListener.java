@@ -3,8 +3,9 @@ package dev.cacheback;
 import java.time.Duration;
 
 /**
- * Hears every decision the engine makes: the hook for metrics (the Spring starter's Micrometer
- * binding) and for tests that count what happened.
+ * Hears every decision the engine makes: the hook for metrics ({@code cacheback-micrometer}'s
+ * {@code CachebackMetrics}) and for tests that count what happened. Timings and traces of whole units
+ * of work (a get, a fetch, an enqueue, a worker's refresh) go through an {@link Instrumentation}.
  *
  * <p>Methods are called synchronously in the thread that made the decision, often a user's request
  * thread on the hit path: implementations must be fast, thread-safe and must not throw (an exception

@@ -20,15 +20,25 @@ import org.slf4j.LoggerFactory;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A cached read: how to {@link #fetch} one kind of data, and the rules for serving it from the cache
@@ -48,9 +58,9 @@ import java.util.concurrent.TimeoutException;
  * User user = new UserJob(cacheback).get("ada"); // cache speed, refreshed in the background
  * }</pre>
  *
- * <p>The public operations ({@link #get}, {@link #invalidate}, {@link #delete}, {@link #set},
+ * <p>The public operations ({@link #get}, {@link #getMany}, {@link #invalidate}, {@link #delete}, {@link #set},
  * {@link #rawGet}, {@link #refresh}, {@link #asyncRefresh}) are final: their rules (DESIGN.md
- * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #empty}, {@link #expiry},
+ * S1–S19) live here alone. The protected hooks ({@link #fetch}, {@link #fetchMany}, {@link #empty}, {@link #expiry},
  * {@link #timeout}, {@link #key}, {@link #processResult}, {@link #shouldMissingItemBeFetchedSynchronously},
  * {@link #shouldStaleItemBeFetchedSynchronously}, {@link #shouldStore}, {@link #lifetimeFor}) and the settings ({@link #lifetime()}, …) may be
  * overridden. A setting comes from the override if there is one, else from the {@link JobSettings}
@@ -87,6 +97,10 @@ public abstract class Job<K, V> {
     private volatile SourceBreaker sourceBreaker;
     /** Whether a hit may refresh early ({@link JobSettings.Builder#earlyRefreshBeta}, {@link JobSettings.Builder#refreshAhead}): the one field the hit path checks. */
     private final boolean earlyRefresh;
+    /** Whether the runtime has an {@link Instrumentation} (issue 16): gets, fetches and enqueues are observed. */
+    private final boolean observed;
+    /** This name's counts for {@link #state()}, shared by the jobs of the name: one increment per read. */
+    private final JobCounters counters;
 
     /** A job on the {@linkplain Cacheback#makeDefault() default runtime} with default settings. */
     protected Job() {
@@ -130,6 +144,8 @@ public abstract class Job<K, V> {
         this.keyMemo = customKey || noArgs ? null : cacheback.keyMemo(name);
         this.entryCodec = new EntryBytes<>(cacheback.codec(), this.valueType);
         this.earlyRefresh = settings.earlyRefreshBeta() > 0 || settings.refreshAhead() > 0;
+        this.observed = cacheback.instrumentation() != Instrumentation.NONE;
+        this.counters = cacheback.jobCounters(name);
         if (!customKey && !noArgs) {
             String problem = ArgumentTypes.problem(this.argType);
             if (problem != null) {
@@ -176,14 +192,36 @@ public abstract class Job<K, V> {
      */
     public final V get(K args) {
         requireArgs(args);
+        if (observed) {
+            return observedGet(args);
+        }
+        return lookup(args);
+    }
+
+    /** {@link #get} inside the runtime's {@link Instrumentation#get} observation. */
+    private V observedGet(K args) {
+        try (Instrumentation.Observed observation = cacheback.instrumentation().get(name, cacheAliasOrDefault())) {
+            try {
+                return lookup(args);
+            } catch (RuntimeException | Error e) {
+                observation.error(e);
+                throw e;
+            }
+        }
+    }
+
+    /** {@link #get}'s work, once its argument is checked. */
+    private V lookup(K args) {
         String key = keyFor(args);
         CacheSlot cache = slot();
-        CacheEntry<V> entry = read(cache, key);
+        long nowMillis = cacheback.clock().millis();   // the one clock read of a hit
+        CacheEntry<V> entry = read(cache, key, true, nowMillis);
         if (entry == null) {
             return miss(cache, key, args);
         }
-        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry) : isFresh(entry)) {
+        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis)) {
             cacheback.listener().onHit(name, key);
+            counters.hits.increment();
             if (log.isDebugEnabled()) {
                 log.debug("{} {}: hit", name, key);
             }
@@ -197,6 +235,7 @@ public abstract class Job<K, V> {
      * JIT inlines whole.
      */
     private V stale(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
+        counters.stale.increment();
         Duration delta = Duration.between(entry.expiry(), now());
         if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
             log.debug("{} {}: stale by {}, refreshing synchronously", name, key, delta);
@@ -212,6 +251,7 @@ public abstract class Job<K, V> {
                     throw failure;
                 }
                 failSafe(key, delta, failure);
+                holdOffAfterFailSafe(cache, key, args, entry, failure);
                 return processResult(entry.data(), args, CacheStatus.STALE, false);
             }
             if (loaded == SOFT_TIMEOUT) {
@@ -236,6 +276,76 @@ public abstract class Job<K, V> {
     public final V get() {
         requireNoArgs("get()", "get(args)");
         return get(null);
+    }
+
+    /**
+     * Returns the data for many arguments at once, by the rules of {@link #get} applied to each key,
+     * after one lookup of all the keys ({@link dev.cacheback.spi.CacheBackend#getAll}: one round trip
+     * per server on Redis and memcached).
+     *
+     * <ul>
+     *   <li>Fresh entries answer ({@link CacheStatus#HIT}).</li>
+     *   <li>Stale entries answer their data, and each key is marked for refresh as {@code get} marks it
+     *       (the key's lease, a conditional re-store, one refresh task per key); a key that
+     *       {@link #shouldStaleItemBeFetchedSynchronously} sends to a synchronous refresh is fetched
+     *       with the misses, under the same stale-if-error, soft timeout and breaker rules as {@code get}.</li>
+     *   <li>Missing keys are fetched together: one call of {@link #fetchMany} with every missing key
+     *       this call leads; a key another caller in this process is already fetching (through
+     *       {@code get} or {@code getMany}) is waited for instead, so one key is fetched once however
+     *       many callers want it. Each result is stored as {@code get}'s miss stores it (fenced on
+     *       the entry the fetch started from, read back under verify-writes). Without a fetch on miss
+     *       ({@link #shouldMissingItemBeFetchedSynchronously} false) a key answers {@link #empty()}
+     *       and one refresh task is enqueued.</li>
+     * </ul>
+     * Every key passes through {@link #processResult} and is reported to the listener as a {@code get}
+     * of it would be. A cache that fails is logged and its keys are fetched. With a
+     * {@linkplain #softFetchTimeout() soft} or {@linkplain #hardFetchTimeout() hard fetch timeout}, the
+     * fetches run on the runtime's fetch executor and the call waits for each key at most that long,
+     * counted from the start of the fetches.
+     *
+     * @param args the arguments; duplicates are read once (and arguments a {@link #key} override maps
+     *     to one key share that key's answer); none may be {@code null}
+     * @return an unmodifiable map from each distinct argument, in the iteration order of
+     *     {@code args}, to its data; a value is {@code null} where the data (or {@link #empty()}) is
+     *     {@code null}. Empty for empty {@code args}
+     * @throws NullPointerException  if {@code args} is or contains {@code null}
+     * @throws IllegalStateException if this is a no-argument job
+     * @throws FetchException        if a synchronous fetch threw a checked exception (unchecked ones are
+     *                               rethrown as they are); when several keys fail, the first in the
+     *                               order of {@code args} is thrown, after every key was answered or
+     *                               stored; the data fetched for the other keys is stored
+     * @throws CachebackException    if an argument cannot be encoded (before anything is read), or
+     *                               (with verify-writes on) fetched data could not be stored
+     * @throws FetchTimeoutException as {@link #get} does, for the first key that timed out
+     * @throws SourceUnavailableException on a missing key while the job's source breaker is open
+     */
+    public final Map<K, V> getMany(Collection<? extends K> args) {
+        Objects.requireNonNull(args, "args");
+        if (noArgs) {
+            throw new IllegalStateException("getMany(args) is for jobs with arguments; job " + name
+                    + " takes none (Job<Void, V>): call get()");
+        }
+        Map<K, String> keyOf = new LinkedHashMap<>();
+        int position = 0;
+        for (K a : args) {
+            if (a == null) {
+                throw new NullPointerException("args[" + position + "] is null (job " + name
+                        + " takes arguments of type " + argType.getTypeName() + "; getMany takes no null argument)");
+            }
+            if (!keyOf.containsKey(a)) {
+                keyOf.put(a, keyFor(a));
+            }
+            position++;
+        }
+        if (keyOf.isEmpty()) {
+            return Collections.emptyMap();
+        }
+        Map<String, K> argsOf = new LinkedHashMap<>();
+        keyOf.forEach((a, key) -> argsOf.putIfAbsent(key, a));
+        Map<String, V> answers = readAndAnswer(slot(), argsOf);
+        Map<K, V> result = new LinkedHashMap<>(keyOf.size() * 2);
+        keyOf.forEach((a, key) -> result.put(a, answers.get(key)));
+        return Collections.unmodifiableMap(result);
     }
 
     /**
@@ -375,6 +485,54 @@ public abstract class Job<K, V> {
     /** What a miss returns while the refresh runs, when a miss is not fetched synchronously. Default {@code null}. */
     protected V empty() {
         return null;
+    }
+
+    /**
+     * Fetches many arguments at once, for {@link #getMany}: called with the arguments of the keys a
+     * {@code getMany} call found missing (and the stale ones it refreshes synchronously), never with
+     * keys another caller is fetching at the same moment. Override it when the source has a bulk read
+     * (one query with {@code IN (…)}, one multi-get request). Never called by {@link #get}, by
+     * {@link #refresh} or by a worker: those call {@link #fetch}.
+     *
+     * <p>Default: one {@link #fetch} per argument, up to
+     * {@linkplain Cacheback.Builder#fetchManyConcurrency the runtime's fetchManyConcurrency} (default 8)
+     * at once, the caller's thread running one and the runtime's
+     * {@linkplain Cacheback.Builder#fetchExecutor fetch executor} the others; the first failure (in
+     * the set's order) is thrown after every fetch ended. While this default is not overridden,
+     * {@code getMany} fetches each key on its own: a key whose fetch fails fails only that key, and the
+     * source breaker and the listener see one fetch per key.
+     *
+     * <p>An override may leave arguments out of its map: each one left out is treated as if its fetch
+     * had returned {@link #empty()} (stored as such unless {@link #shouldStore} says otherwise, for
+     * {@link #lifetimeFor}'s lifetime: negative caching). Entries for arguments it was not given are
+     * ignored. Whatever it throws fails every key of the call (checked exceptions wrapped in
+     * {@link FetchException}) and counts as one failure for the source breaker.
+     *
+     * <p>Runs in the thread of the {@code getMany} caller, or on the fetch executor when the job has
+     * a fetch timeout; calls for disjoint sets of keys may run at the same time, so an override must
+     * be thread-safe, like {@link #fetch}.
+     *
+     * @param args the arguments to fetch, not empty, unmodifiable; none is {@code null}
+     * @return the data of each argument; may hold {@code null} values; must not be {@code null}
+     * @throws Exception whatever the source throws: it reaches the {@code getMany} caller as
+     *     {@link #fetch}'s exceptions reach a {@code get} caller
+     */
+    protected Map<K, V> fetchMany(Set<K> args) throws Exception {
+        List<K> list = new ArrayList<>(args);
+        Object[] results = fetchBounded(list.size(), i -> fetch(list.get(i)));
+        Map<K, V> fetched = new HashMap<>(list.size() * 2);
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] instanceof FetchFailure failure) {
+                if (failure.error() instanceof Exception e) {
+                    throw e;
+                }
+                throw (Error) failure.error();
+            }
+            @SuppressWarnings("unchecked")
+            V data = (V) results[i];
+            fetched.put(list.get(i), data);
+        }
+        return fetched;
     }
 
     /** When data fetched now goes stale: now + {@link #lifetime()}. */
@@ -561,6 +719,23 @@ public abstract class Job<K, V> {
         return b == null ? SourceState.CLOSED : b.state();
     }
 
+    /**
+     * What the jobs of this name have done in this runtime: hits, stale reads, misses, fetches running
+     * now, failed fetches, the latest {@value JobState#ERRORS_KEPT} errors, and the backoff and source
+     * breaker when the job has them. Counts are kept per job name and runtime, so jobs constructed per
+     * request add to the same ones. Cheap (no I/O); thread-safe; never {@code null}.
+     */
+    public final JobState state() {
+        JobState.Backoff backoff = settings.refreshBackoffInitial() == null ? null
+                : new JobState.Backoff(settings.refreshBackoffInitial(), settings.refreshBackoffMax(),
+                        counters.backedOff.sum(), counters.lastBackoffUntil());
+        SourceBreaker b = sourceBreaker();
+        JobState.Breaker breaker = b == null ? null : new JobState.Breaker(b.state(), b.failures(),
+                b.state() == SourceState.CLOSED ? null : b.nextProbe(), LogText.escape(b.lastFailure()));
+        return new JobState(name, counters.hits.sum(), counters.stale.sum(), counters.misses.sum(),
+                counters.inFlight.sum(), counters.failures.sum(), counters.errors(), backoff, breaker);
+    }
+
     /** The runtime this job runs on. */
     public final Cacheback cacheback() {
         return cacheback;
@@ -593,8 +768,12 @@ public abstract class Job<K, V> {
      * full instants only when both fall in the same millisecond.
      */
     private boolean isFresh(CacheEntry<V> entry) {
+        return isFresh(entry, cacheback.clock().millis());
+    }
+
+    /** {@link #isFresh(CacheEntry)} at {@code nowMillis}, a clock reading the caller has just made. */
+    private boolean isFresh(CacheEntry<V> entry, long nowMillis) {
         Instant expiry = entry.expiry();
-        long nowMillis = cacheback.clock().millis();
         long expiryMillis;
         try {
             expiryMillis = expiry.toEpochMilli();
@@ -607,14 +786,17 @@ public abstract class Job<K, V> {
         return now().isBefore(expiry);
     }
 
+    /** The largest value of {@code −ln U} for {@code U = 1 − nextDouble()} ({@code U ≥ 2^−53}). */
+    private static final double MAX_EXPONENTIAL_DRAW = 53 * Math.log(2);
+
     /**
      * {@link #isFresh} for a job with early refresh, on the same one clock read: when the data is fresh
      * but due for an early refresh (XFetch: {@code expiry − now ≤ δ·β·(−ln U)}; or within the last
      * {@code refreshAhead} of the lifetime), takes the key's lease and enqueues one refresh, leaving
-     * the entry's expiry as it is. No allocation unless it refreshes.
+     * the entry's expiry as it is. No allocation unless it refreshes; no random draw while the entry is
+     * farther from its expiry than any draw could reach.
      */
-    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry) {
-        long nowMillis = cacheback.clock().millis();
+    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
         long expiryMillis;
         try {
             expiryMillis = entry.expiry().toEpochMilli();
@@ -629,8 +811,12 @@ public abstract class Job<K, V> {
         double beta = settings.earlyRefreshBeta();
         boolean due = ahead > 0 && remaining <= ahead * lifetime().toMillis();
         if (!due && beta > 0 && entry.fetchMillis() > 0) {
-            double u = 1.0 - ThreadLocalRandom.current().nextDouble();   // uniform in (0, 1]
-            due = remaining <= entry.fetchMillis() * beta * -Math.log(u);
+            double window = entry.fetchMillis() * beta;
+            // −ln U never exceeds 53·ln 2 for a double U ≥ 2^−53: farther from expiry, no draw is needed
+            if (remaining <= window * MAX_EXPONENTIAL_DRAW) {
+                double u = 1.0 - ThreadLocalRandom.current().nextDouble();   // uniform in (0, 1]
+                due = remaining <= window * -Math.log(u);
+            }
         }
         if (due) {
             log.debug("{} {}: fresh for {} ms more, refreshing early", name, key, remaining);
@@ -654,6 +840,7 @@ public abstract class Job<K, V> {
     }
 
     private V miss(CacheSlot cache, String key, K args) {
+        counters.misses.increment();
         if (shouldMissingItemBeFetchedSynchronously(args)) {
             log.debug("{} {}: miss, fetching synchronously", name, key);
             cacheback.listener().onMiss(name, key, true);
@@ -689,6 +876,46 @@ public abstract class Job<K, V> {
     }
 
     /**
+     * What a failed shared fetch throws to a waiting reader: its unchecked exception as it is, a checked
+     * one wrapped in {@link FetchException}; an {@link Error} is thrown from here.
+     */
+    private RuntimeException fetchFailure(String key, ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new FetchException(name, key, cause);
+    }
+
+    /**
+     * After stale-if-error answered a read, keeps the next reads of the key from calling the failing
+     * source each in turn: with a {@linkplain JobSettings.Builder#refreshBackoff refresh backoff} the
+     * failure counts toward the key's backoff (recorded in the entry, so every process waits it out);
+     * without one the failure is treated as a failed background refresh is (S12): the entry is
+     * re-armed to go stale again after the refresh timeout, whose first stale read then enqueues the
+     * next try. Both writes are conditional on the version read, so a newer entry stands. A fetch that
+     * only outlasted its hard timeout is still running and stores when it ends, so nothing is added for it.
+     */
+    private void holdOffAfterFailSafe(CacheSlot cache, String key, K args, CacheEntry<V> entry, RuntimeException failure) {
+        if (failure instanceof FetchTimeoutException) {
+            return;
+        }
+        if (settings.refreshBackoffInitial() != null) {
+            Instant retryAt = backOff(cache, key, entry.version());
+            if (retryAt != null) {
+                log.debug("{} {}: source failed, next try after the key's backoff, at {}", name, key, retryAt);
+            }
+            return;
+        }
+        CacheEntry<V> rearmed = new CacheEntry<>(timeout(args), entry.data(), CacheEntry.newVersion(), entry.failures(),
+                entry.fetchMillis());
+        storeIfVersion(cache, key, entry.version(), rearmed, true, false);
+    }
+
+    /**
      * A synchronous load for a read: {@link #loadShared} in the caller's thread when the job has no
      * fetch timeout; else the same shared load on the runtime's fetch executor, waited for at most the
      * soft timeout (only when {@code staleAvailable}; then {@link #SOFT_TIMEOUT} is returned) or the
@@ -702,8 +929,13 @@ public abstract class Job<K, V> {
         }
         boolean softFirst = soft != null && (hard == null || soft.compareTo(hard) < 0);
         Duration wait = softFirst ? soft : hard;
+        java.util.concurrent.Executor executor = cacheback.fetchExecutor();
+        if (observed) {
+            java.util.concurrent.Executor pool = executor;
+            executor = work -> pool.execute(cacheback.instrumentation().wrap(work));
+        }
         CompletableFuture<V> flight = cacheback.singleFlight().start(cache.flightKey(key),
-                () -> loadOnce(cache, key, args), cacheback.fetchExecutor());
+                () -> loadOnce(cache, key, args), executor);
         try {
             return flight.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -716,14 +948,7 @@ public abstract class Job<K, V> {
             Thread.currentThread().interrupt();
             throw new CachebackException("Interrupted while waiting for the fetch of " + name + " key " + key, e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new FetchException(name, key, cause);
+            throw fetchFailure(key, e);
         }
     }
 
@@ -773,7 +998,7 @@ public abstract class Job<K, V> {
             }
         };
         try {
-            dispatcher.execute(mark);
+            dispatcher.execute(observed ? cacheback.instrumentation().wrap(mark) : mark);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             mark.run();
         }
@@ -837,21 +1062,38 @@ public abstract class Job<K, V> {
      * version this call wrote, or {@code null} to read it), and gives the lease back.
      */
     private void enqueue(CacheSlot cache, String key, K args, String token, Long base) {
+        Instrumentation.Observed observation = Instrumentation.Observed.NONE;
         try {
             checkTaskOptions();
+            Map<String, String> trace = Map.of();
+            if (observed) {
+                trace = new java.util.HashMap<>();
+                String queue = taskOptions().queue();
+                observation = cacheback.instrumentation().enqueue(name,
+                        queue != null ? queue : dev.cacheback.spi.RefreshQueue.DEFAULT_QUEUE, trace);
+            }
             RefreshTask task = new RefreshTask(name, key, noArgs ? new byte[0] : encodeArgs(args), initArgs(),
-                    taskOptions(), now(), token);
+                    taskOptions(), now(), token, trace);
             if (cacheback.queue().enqueue(task)) {
                 log.debug("{} {}: refresh enqueued", name, key);
                 cacheback.listener().onRefreshEnqueued(name, key);
-            } else if (token != null) {
-                // dropped on purpose (a task for the key is already waiting): that task takes the lease
-                releaseLease(cache, key, token);
+                observation.tag("outcome", "enqueued");
+            } else {
+                observation.tag("outcome", "dropped");
+                if (token != null) {
+                    // dropped on purpose (a task for the key is already waiting): that task takes the lease
+                    releaseLease(cache, key, token);
+                }
             }
+            observation.close();
         } catch (RuntimeException e) {
+            observation.tag("outcome", "fallback");
+            observation.error(e);
+            observation.close();
             cacheback.errorLog().error("queue", "Unable to enqueue refresh of " + name + " key " + key + " on "
                     + cacheback.queue().describe() + "; refreshing synchronously instead: " + e.getMessage(), e);
             cacheback.listener().onRefreshFallback(name, key, e);
+            counters.error(now(), key, "enqueue failed on " + cacheback.queue().describe() + ", refreshed synchronously: " + e);
             try {
                 refreshInto(cache, key, args, base != null ? base : versionAt(cache, key, true), true);
             } catch (RuntimeException failure) {
@@ -957,7 +1199,11 @@ public abstract class Job<K, V> {
         int failures = entry.failures() == Integer.MAX_VALUE ? Integer.MAX_VALUE : entry.failures() + 1;
         Instant retryAt = now().plus(backoff(initial, settings.refreshBackoffMax(), failures));
         CacheEntry<V> backedOff = new CacheEntry<>(retryAt, entry.data(), CacheEntry.newVersion(), failures, entry.fetchMillis());
-        return Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false)) ? retryAt : null;
+        if (!Boolean.TRUE.equals(storeIfVersion(cache, key, base, backedOff, true, false))) {
+            return null;
+        }
+        counters.backedOff(retryAt);
+        return retryAt;
     }
 
     /** {@code initial · 2^(failures−1)}, capped at {@code max}, jittered by ±20 %. */
@@ -1036,6 +1282,15 @@ public abstract class Job<K, V> {
     private V refreshInto(CacheSlot cache, String key, K args, Long base, boolean degrade) {
         Instant start = now();
         V data = timedFetch(key, args);
+        storeFetched(cache, key, args, base, data, start, degrade);
+        return data;
+    }
+
+    /**
+     * Stores {@code data}, fetched since {@code start}, as fresh if the entry still has version
+     * {@code base} (DESIGN.md F2). {@code base == null}: the cache failed, do not store.
+     */
+    private void storeFetched(CacheSlot cache, String key, K args, Long base, V data, Instant start, boolean degrade) {
         if (base != null && shouldStore(args, data)) {
             long fetchMillis = Math.max(0, Duration.between(start, now()).toMillis());
             CacheEntry<V> entry = new CacheEntry<>(expiryFor(args, data), data, CacheEntry.newVersion(), 0, fetchMillis);
@@ -1045,39 +1300,66 @@ public abstract class Job<K, V> {
                 cacheback.listener().onRefreshSuperseded(name, key);
             }
         }
-        return data;
     }
 
+    /** {@link #fetchObserved}, counted among the job's fetches in flight ({@link #state()}). */
     private V timedFetch(String key, K args) {
+        counters.inFlight.increment();
+        try {
+            return fetchObserved(key, args);
+        } finally {
+            counters.inFlight.decrement();
+        }
+    }
+
+    /** Calls {@link #fetch} through the job's breaker, telling the listener and counting a failure. */
+    private V fetchObserved(String key, K args) {
         SourceBreaker breaker = sourceBreaker();
         if (breaker != null && !breaker.allow()) {
             throw new SourceUnavailableException(name, key, breaker.state(), breaker.failures(), breaker.nextProbe(),
                     breaker.lastFailure());
         }
         Instant start = now();
+        Instrumentation.Observed observation = observed ? cacheback.instrumentation().fetch(name, cacheAliasOrDefault())
+                : Instrumentation.Observed.NONE;
         try {
             V data = fetch(args);
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), null);
             if (breaker != null) {
                 breaker.succeeded();
             }
+            observation.tag("outcome", "success");
             return data;
         } catch (RuntimeException | Error e) {
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            fetchFailed(key, e);
             if (breaker != null) {
                 breaker.failed(e);
             }
+            observation.tag("outcome", "failure");
+            observation.error(e);
             throw e;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             cacheback.listener().onFetch(name, key, Duration.between(start, now()), e);
+            fetchFailed(key, e);
             if (breaker != null) {
                 breaker.failed(e);
             }
+            observation.tag("outcome", "failure");
+            observation.error(e);
             throw new FetchException(name, key, e);
+        } finally {
+            observation.close();
         }
+    }
+
+    /** Counts a failed fetch and keeps it among the job's {@linkplain #state() latest errors}. */
+    private void fetchFailed(String key, Throwable e) {
+        counters.failures.increment();
+        counters.error(now(), key, "fetch failed: " + e);
     }
 
     /** The breaker on this job's source, shared by the jobs of its name in the runtime; {@code null} without one. */
@@ -1177,8 +1459,13 @@ public abstract class Job<K, V> {
      * second read on the same call path, whose first read already reported unreadable bytes.
      */
     private CacheEntry<V> read(CacheSlot cache, String key, boolean reportCorrupt) {
+        return read(cache, key, reportCorrupt, cacheback.clock().millis());
+    }
+
+    /** {@link #read(CacheSlot, String, boolean)} as of {@code nowMillis}, a clock reading the caller has just made. */
+    private CacheEntry<V> read(CacheSlot cache, String key, boolean reportCorrupt, long nowMillis) {
         try {
-            CacheEntry<V> entry = cache.backend().get(key, entryCodec);
+            CacheEntry<V> entry = cache.backend().get(key, entryCodec, nowMillis);
             cache.answered();
             return entry;
         } catch (CorruptEntryException e) {
@@ -1268,6 +1555,392 @@ public abstract class Job<K, V> {
             throw new IllegalStateException(called + " is for no-argument jobs (Job<Void, V>); job " + name
                     + " takes arguments of type " + argType.getTypeName() + ": call " + instead);
         }
+    }
+
+    // ------------------------------------------------------------------ bulk reads (getMany)
+
+    /** A key a bulk read fetches synchronously: a miss ({@code stale == null}) or too-stale data. */
+    private final class BulkLoad {
+        final String key;
+        final K args;
+        final CacheEntry<V> stale;
+        final Duration delta;
+        final CompletableFuture<Object> mine = new CompletableFuture<>();
+        CompletableFuture<Object> flight;
+        long base;
+
+        BulkLoad(String key, K args, CacheEntry<V> stale, Duration delta) {
+            this.key = key;
+            this.args = args;
+            this.stale = stale;
+            this.delta = delta;
+        }
+    }
+
+    /** A failed fetch among the results of {@link #fetchBounded}. */
+    private record FetchFailure(Throwable error) {
+    }
+
+    /** Work on one index of a bulk fetch. */
+    @FunctionalInterface
+    private interface IndexedFetch {
+        Object fetch(int index) throws Exception;
+    }
+
+    /**
+     * The rules of {@link #get} for each key of {@code argsOf} (key → arguments), after one lookup of
+     * all of them: answers hits, marks stale keys (the same {@link #markFromRead} as {@code get}),
+     * and loads the rest together. Returns key → answer.
+     */
+    private Map<String, V> readAndAnswer(CacheSlot cache, Map<String, K> argsOf) {
+        Map<String, CacheEntry<V>> found = readMany(cache, argsOf.keySet());
+        Map<String, V> answers = new HashMap<>(argsOf.size() * 2);
+        List<BulkLoad> loads = new ArrayList<>();
+        for (Map.Entry<String, K> e : argsOf.entrySet()) {
+            String key = e.getKey();
+            K args = e.getValue();
+            CacheEntry<V> entry = found.get(key);
+            if (entry == null) {
+                counters.misses.increment();
+                if (shouldMissingItemBeFetchedSynchronously(args)) {
+                    log.debug("{} {}: miss, fetching synchronously with the other keys of getMany", name, key);
+                    cacheback.listener().onMiss(name, key, true);
+                    loads.add(new BulkLoad(key, args, null, null));
+                } else {
+                    log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
+                    cacheback.listener().onMiss(name, key, false);
+                    markFromRead(cache, key, args, null);
+                    answers.put(key, processResult(empty(), args, CacheStatus.MISS, false));
+                }
+            } else if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, cacheback.clock().millis()) : isFresh(entry)) {
+                cacheback.listener().onHit(name, key);
+                counters.hits.increment();
+                if (log.isDebugEnabled()) {
+                    log.debug("{} {}: hit", name, key);
+                }
+                answers.put(key, processResult(entry.data(), args, CacheStatus.HIT, null));
+            } else {
+                counters.stale.increment();
+                Duration delta = Duration.between(entry.expiry(), now());
+                if (shouldStaleItemBeFetchedSynchronously(delta, args)) {
+                    log.debug("{} {}: stale by {}, refreshing synchronously with the other keys of getMany", name, key, delta);
+                    cacheback.listener().onStale(name, key, true);
+                    loads.add(new BulkLoad(key, args, entry, delta));
+                } else {
+                    log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
+                    cacheback.listener().onStale(name, key, false);
+                    markFromRead(cache, key, args, entry);
+                    answers.put(key, processResult(entry.data(), args, CacheStatus.STALE, false));
+                }
+            }
+        }
+        if (!loads.isEmpty()) {
+            loadMany(cache, loads, answers);
+        }
+        return answers;
+    }
+
+    /**
+     * One lookup of many keys. A cache that fails is reported, then each key is read on its own (a
+     * backend with several servers still answers the keys of those that work; one whose breaker is
+     * open fails each at once), failing keys reading as missing.
+     */
+    private Map<String, CacheEntry<V>> readMany(CacheSlot cache, Collection<String> keys) {
+        try {
+            Map<String, CacheEntry<V>> found = cache.backend().getAll(keys, entryCodec);
+            cache.answered();
+            return found;
+        } catch (RuntimeException e) {
+            cache.failed("get many", e);
+        }
+        Map<String, CacheEntry<V>> found = new HashMap<>(keys.size() * 2);
+        for (String key : keys) {
+            CacheEntry<V> entry = read(cache, key);
+            if (entry != null) {
+                found.put(key, entry);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The synchronous part of a bulk read: claims each key's single flight (joining those another
+     * caller runs), loads the claimed ones in one batch — in this thread, or on the fetch executor
+     * when the job has a fetch timeout — then answers each key as {@code get} would, throwing the
+     * first failure (in order) after all were answered.
+     */
+    private void loadMany(CacheSlot cache, List<BulkLoad> loads, Map<String, V> answers) {
+        List<BulkLoad> led = new ArrayList<>();
+        for (BulkLoad load : loads) {
+            CompletableFuture<Object> running = cacheback.singleFlight().claim(cache.flightKey(load.key), load.mine);
+            load.flight = running != null ? running : load.mine;
+            if (running == null) {
+                led.add(load);
+            }
+        }
+        boolean timed = softFetchTimeout() != null || hardFetchTimeout() != null;
+        long start = System.nanoTime();
+        if (!led.isEmpty()) {
+            if (timed) {
+                try {
+                    cacheback.fetchExecutor().execute(() -> loadBatch(cache, led));
+                } catch (RuntimeException rejected) {
+                    finishAll(cache, led, rejected);
+                }
+            } else {
+                loadBatch(cache, led);
+            }
+        }
+        RuntimeException first = null;
+        for (BulkLoad load : loads) {
+            try {
+                Object loaded = awaitLoad(load, start);
+                if (loaded == SOFT_TIMEOUT) {
+                    log.debug("{} {}: refresh slower than the soft fetch timeout, serving stale", name, load.key);
+                    answers.put(load.key, processResult(load.stale.data(), load.args, CacheStatus.STALE, false));
+                } else {
+                    @SuppressWarnings("unchecked")
+                    V data = (V) loaded;
+                    answers.put(load.key, processResult(data, load.args,
+                            load.stale == null ? CacheStatus.MISS : CacheStatus.STALE, true));
+                }
+            } catch (SourceUnavailableException open) {
+                if (load.stale != null) {
+                    log.debug("{} {}: source breaker {}, serving stale", name, load.key, open.state());
+                    answers.put(load.key, processResult(load.stale.data(), load.args, CacheStatus.STALE, false));
+                } else if (first == null) {
+                    first = open;
+                }
+            } catch (RuntimeException failure) {
+                if (load.stale != null && servesStaleOnError(load.delta, failure)) {
+                    failSafe(load.key, load.delta, failure);
+                    holdOffAfterFailSafe(cache, load.key, load.args, load.stale, failure);
+                    answers.put(load.key, processResult(load.stale.data(), load.args, CacheStatus.STALE, false));
+                } else if (first == null) {
+                    first = failure;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Waits for one key's load: unbounded without fetch timeouts; else for the soft timeout (stale
+     * data at hand, returning {@link #SOFT_TIMEOUT}) or the hard one ({@link FetchTimeoutException}),
+     * counted from {@code start}. Rethrows the load's failure as {@link #load} does.
+     */
+    private Object awaitLoad(BulkLoad load, long start) {
+        Duration soft = load.stale != null ? softFetchTimeout() : null;
+        Duration hard = hardFetchTimeout();
+        try {
+            if (soft == null && hard == null) {
+                return load.flight.get();
+            }
+            boolean softFirst = soft != null && (hard == null || soft.compareTo(hard) < 0);
+            Duration wait = softFirst ? soft : hard;
+            long left = wait.toNanos() - (System.nanoTime() - start);
+            try {
+                return load.flight.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                cacheback.listener().onFetchTimeout(name, load.key, wait, softFirst);
+                if (softFirst) {
+                    return SOFT_TIMEOUT;
+                }
+                throw new FetchTimeoutException(name, load.key, hard);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CachebackException("Interrupted while waiting for the fetch of " + name + " key " + load.key, e);
+        } catch (ExecutionException e) {
+            throw fetchFailure(load.key, e);
+        }
+    }
+
+    /**
+     * Loads the keys this call leads, and ends each one's flight whatever happens: reads them once
+     * more (a key stored by another caller's fetch since the first read answers from the cache), then
+     * fetches the rest in one {@link #fetchManyTimed} and stores each result fenced on the version it
+     * read, as {@link #loadOnce} does for one key.
+     */
+    private void loadBatch(CacheSlot cache, List<BulkLoad> led) {
+        try {
+            List<String> keys = new ArrayList<>(led.size());
+            for (BulkLoad load : led) {
+                keys.add(load.key);
+            }
+            Map<String, CacheEntry<V>> again = readMany(cache, keys);
+            List<BulkLoad> toFetch = new ArrayList<>(led.size());
+            for (BulkLoad load : led) {
+                CacheEntry<V> entry = again.get(load.key);
+                if (entry != null && isFresh(entry)) {
+                    cacheback.singleFlight().finish(cache.flightKey(load.key), load.mine, entry.data(), null);
+                } else {
+                    load.base = entry == null ? CacheEntry.NO_ENTRY : entry.version();
+                    toFetch.add(load);
+                }
+            }
+            if (toFetch.isEmpty()) {
+                return;
+            }
+            Instant start = now();
+            Object[] results = fetchManyTimed(toFetch);
+            for (int i = 0; i < results.length; i++) {
+                BulkLoad load = toFetch.get(i);
+                if (results[i] instanceof FetchFailure failure) {
+                    cacheback.singleFlight().finish(cache.flightKey(load.key), load.mine, null, failure.error());
+                    continue;
+                }
+                @SuppressWarnings("unchecked")
+                V data = (V) results[i];
+                try {
+                    storeFetched(cache, load.key, load.args, load.base, data, start, true);
+                    cacheback.singleFlight().finish(cache.flightKey(load.key), load.mine, data, null);
+                } catch (RuntimeException | Error e) {
+                    cacheback.singleFlight().finish(cache.flightKey(load.key), load.mine, null, e);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            finishAll(cache, led, e);   // each caller waiting for one of these keys gets it
+        } finally {
+            finishAll(cache, led, new IllegalStateException("getMany of job " + name + " ended without loading this key"));
+        }
+    }
+
+    /** Ends with {@code failure} every flight of {@code led} still running. */
+    private void finishAll(CacheSlot cache, List<BulkLoad> led, Throwable failure) {
+        for (BulkLoad load : led) {
+            if (!load.mine.isDone()) {
+                cacheback.singleFlight().finish(cache.flightKey(load.key), load.mine, null, failure);
+            }
+        }
+    }
+
+    /**
+     * The data of each key of {@code toFetch}, or a {@link FetchFailure}, by index. With the default
+     * {@link #fetchMany}: one {@link #timedFetch} per key (breaker and listener per key, one key's
+     * failure its own), bounded as the hook's default is. With an override: one call, under the
+     * source breaker as one fetch, reported to the listener for each key; keys it left out get
+     * {@link #empty()}.
+     */
+    private Object[] fetchManyTimed(List<BulkLoad> toFetch) {
+        if (!overridesFetchMany()) {
+            return fetchBounded(toFetch.size(), i -> timedFetch(toFetch.get(i).key, toFetch.get(i).args));
+        }
+        Object[] results = new Object[toFetch.size()];
+        SourceBreaker breaker = sourceBreaker();
+        if (breaker != null && !breaker.allow()) {
+            for (int i = 0; i < results.length; i++) {
+                results[i] = new FetchFailure(new SourceUnavailableException(name, toFetch.get(i).key, breaker.state(),
+                        breaker.failures(), breaker.nextProbe(), breaker.lastFailure()));
+            }
+            return results;
+        }
+        Set<K> args = new LinkedHashSet<>();
+        for (BulkLoad load : toFetch) {
+            args.add(load.args);
+        }
+        Instant start = now();
+        Map<K, V> fetched;
+        Throwable failure = null;
+        counters.inFlight.add(args.size());
+        try {
+            fetched = fetchMany(Collections.unmodifiableSet(args));
+            if (fetched == null) {
+                throw new IllegalStateException("Job " + getClass().getName() + " returned null from fetchMany; "
+                        + "return a map (arguments left out of it answer empty())");
+            }
+        } catch (Exception | Error e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            failure = e;
+            fetched = null;
+        } finally {
+            counters.inFlight.add(-args.size());
+        }
+        Duration took = Duration.between(start, now());
+        for (BulkLoad load : toFetch) {
+            cacheback.listener().onFetch(name, load.key, took, failure);
+            if (failure != null) {
+                fetchFailed(load.key, failure);
+            }
+        }
+        if (breaker != null) {
+            if (failure == null) {
+                breaker.succeeded();
+            } else {
+                breaker.failed(failure);
+            }
+        }
+        for (int i = 0; i < results.length; i++) {
+            BulkLoad load = toFetch.get(i);
+            if (failure != null) {
+                results[i] = new FetchFailure(failure instanceof RuntimeException || failure instanceof Error ? failure
+                        : new FetchException(name, load.key, failure));
+            } else if (fetched.containsKey(load.args)) {
+                results[i] = fetched.get(load.args);
+            } else {
+                log.debug("{} {}: fetchMany left this key out; it answers empty()", name, load.key);
+                results[i] = empty();
+            }
+        }
+        return results;
+    }
+
+    private boolean overridesFetchMany() {
+        return TypeResolver.overridesFetchMany(getClass());
+    }
+
+    /**
+     * Runs {@code work} for indexes {@code 0 … count−1}, at most the runtime's fetchManyConcurrency at
+     * once: this thread and helpers on the fetch executor take the next index until none is left
+     * (a helper the executor refuses leaves its share to the others). Returns each index's result, or
+     * a {@link FetchFailure}, once all ended.
+     */
+    private Object[] fetchBounded(int count, IndexedFetch work) {
+        Object[] results = new Object[count];
+        AtomicInteger next = new AtomicInteger();
+        // counts ended indexes, not helpers: a helper the executor has not started yet when every
+        // index is taken is not waited for (with a bounded executor it might never start)
+        CountDownLatch ended = new CountDownLatch(count);
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                try {
+                    results[i] = work.fetch(i);
+                } catch (Exception | Error e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    results[i] = new FetchFailure(e);
+                } finally {
+                    ended.countDown();
+                }
+            }
+        };
+        int helpers = Math.min(count, cacheback.fetchManyConcurrency()) - 1;
+        for (int h = 0; h < helpers; h++) {
+            try {
+                cacheback.fetchExecutor().execute(worker);
+            } catch (RuntimeException rejected) {
+                break;   // this thread takes the rest
+            }
+        }
+        worker.run();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                ended.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return results;
     }
 
     static String validateName(String name) {

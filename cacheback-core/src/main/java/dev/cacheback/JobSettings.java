@@ -21,6 +21,8 @@ public final class JobSettings {
     public static final Duration DEFAULT_REFRESH_TIMEOUT = Duration.ofSeconds(60);
     /** Default {@link #cacheTtl()}: 2,592,000 seconds (30 days). */
     public static final Duration DEFAULT_CACHE_TTL = Duration.ofSeconds(2_592_000);
+    /** Default {@link #earlyRefreshBeta()}: 1, XFetch's choice (0 turns early refresh off). */
+    public static final double DEFAULT_EARLY_REFRESH_BETA = 1.0;
 
     private static final JobSettings DEFAULTS = builder().build();
 
@@ -58,7 +60,7 @@ public final class JobSettings {
         this.sourceBreakerWindow = b.sourceBreakerWindow;
         this.refreshBackoffInitial = b.refreshBackoffInitial;
         this.refreshBackoffMax = b.refreshBackoffMax;
-        this.earlyRefreshBeta = b.earlyRefreshBeta != null ? b.earlyRefreshBeta : 0;
+        this.earlyRefreshBeta = b.earlyRefreshBeta != null ? b.earlyRefreshBeta : DEFAULT_EARLY_REFRESH_BETA;
         this.refreshAhead = b.refreshAhead != null ? b.refreshAhead : 0;
     }
 
@@ -84,7 +86,7 @@ public final class JobSettings {
         b.sourceBreakerWindow = sourceBreakerWindow;
         b.refreshBackoffInitial = refreshBackoffInitial;
         b.refreshBackoffMax = refreshBackoffMax;
-        b.earlyRefreshBeta = earlyRefreshBeta == 0 ? null : earlyRefreshBeta;
+        b.earlyRefreshBeta = earlyRefreshBeta;
         b.refreshAhead = refreshAhead == 0 ? null : refreshAhead;
         return new JobSettings(b);
     }
@@ -177,7 +179,7 @@ public final class JobSettings {
         return refreshBackoffMax;
     }
 
-    /** XFetch's β for early refresh on a hit; 0 (the default) for off. */
+    /** XFetch's β for early refresh on a hit: default {@value #DEFAULT_EARLY_REFRESH_BETA}; 0 means off. */
     public double earlyRefreshBeta() {
         return earlyRefreshBeta;
     }
@@ -408,8 +410,9 @@ public final class JobSettings {
          * usually refreshed just before it goes stale, by one reader, without coordination. The key's
          * lease keeps it to one refresh per key across processes; the hit still answers the cached
          * data ({@code HIT}). Entries whose fetch time is unknown (written by {@code set}, or by an
-         * older version) are not refreshed early. Default 0: off in this version, so that upgrading
-         * changes no job's load on its source; 1 is the paper's choice, larger values refresh earlier.
+         * older version) are not refreshed early. Default {@value JobSettings#DEFAULT_EARLY_REFRESH_BETA}, the
+         * paper's choice: about one early refresh per key per lifetime, just before it would go stale;
+         * larger values refresh earlier, 0 turns it off (then a hit only checks the expiry).
          *
          * @throws IllegalArgumentException when negative or not finite
          */

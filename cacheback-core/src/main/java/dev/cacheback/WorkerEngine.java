@@ -2,6 +2,7 @@ package dev.cacheback;
 
 import dev.cacheback.internal.LogText;
 import dev.cacheback.spi.MalformedTaskException;
+import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshTask;
 import dev.cacheback.spi.TaskDelivery;
 import dev.cacheback.spi.TaskResult;
@@ -85,8 +86,34 @@ public final class WorkerEngine {
             delivery.deadLetter(reason);
             return new Processed(TaskResult.rejected(reason, e), Decision.DEAD_LETTERED);
         }
-        TaskResult result = runtime.runTask(task, delivery);
-        return new Processed(result, settle(delivery, task, result));
+        Instrumentation instrumentation = runtime.instrumentation();
+        if (instrumentation == Instrumentation.NONE) {
+            TaskResult result = runtime.runTask(task, delivery);
+            return new Processed(result, settle(delivery, task, result));
+        }
+        return observedProcess(instrumentation, delivery, task);
+    }
+
+    /** {@link #process} inside the runtime's {@link Instrumentation#refresh} observation. */
+    private Processed observedProcess(Instrumentation instrumentation, TaskDelivery delivery, RefreshTask task) {
+        String job = runtime.job(task.jobName()).isPresent() ? task.jobName() : "unknown";
+        String queue = task.options().queue() != null ? task.options().queue() : RefreshQueue.DEFAULT_QUEUE;
+        try (Instrumentation.Observed observation = instrumentation.refresh(job, queue, task.traceContext(),
+                delivery.attempt())) {
+            try {
+                TaskResult result = runtime.runTask(task, delivery);
+                observation.tag("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+                if (result.error() != null) {
+                    observation.error(result.error());
+                }
+                Decision decision = settle(delivery, task, result);
+                observation.tag("decision", decision.name().toLowerCase(java.util.Locale.ROOT));
+                return new Processed(result, decision);
+            } catch (RuntimeException | Error e) {
+                observation.error(e);
+                throw e;
+            }
+        }
     }
 
     private Decision settle(TaskDelivery delivery, RefreshTask task, TaskResult result) {

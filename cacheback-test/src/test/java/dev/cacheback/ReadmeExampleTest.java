@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -169,6 +172,62 @@ class ReadmeExampleTest {
         }
     }
 
+    record Price(String symbol) {
+    }
+
+    static final class PriceService {
+        final AtomicInteger loads = new AtomicInteger();
+        final List<Set<String>> bulkLoads = new ArrayList<>();
+
+        Price load(String symbol) {
+            loads.incrementAndGet();
+            return new Price(symbol);
+        }
+
+        Map<String, Price> loadAll(Set<String> symbols) {
+            bulkLoads.add(Set.copyOf(symbols));
+            Map<String, Price> found = new HashMap<>();
+            symbols.forEach(s -> found.put(s, new Price(s)));
+            return found;
+        }
+    }
+
+    // --- README
+    class PriceJob extends Job<String, Price> {
+        private final PriceService prices;
+        PriceJob(Cacheback cacheback, PriceService prices) {
+            super(cacheback, JobSettings.builder().lifetime(Duration.ofMinutes(1)).build());
+            this.prices = prices;
+        }
+        @Override protected Price fetch(String symbol) { return prices.load(symbol); }              // get, workers
+        @Override protected Map<String, Price> fetchMany(Set<String> symbols) { return prices.loadAll(symbols); } // one query
+    }
+    // --- end
+
+    @Test
+    void theBulkReadExampleWorksAsItSays() {
+        PriceService prices = new PriceService();
+        TestClock clock = new TestClock();
+        ManualRefreshQueue queue = new ManualRefreshQueue();
+        try (Cacheback cacheback = Cacheback.builder().clock(clock).queue(queue).build()) {
+            // --- README
+            Map<String, Price> board = new PriceJob(cacheback, prices).getMany(List.of("ACME", "INIT", "ACME")); // {ACME=…, INIT=…}
+            // --- end
+            assertThat(board).containsExactly(Map.entry("ACME", new Price("ACME")), Map.entry("INIT", new Price("INIT")));
+            assertThat(prices.bulkLoads).containsExactly(Set.of("ACME", "INIT"));
+            assertThat(new PriceJob(cacheback, prices).getMany(List.of("INIT", "ACME", "ZED")))
+                    .containsExactly(Map.entry("INIT", new Price("INIT")), Map.entry("ACME", new Price("ACME")),
+                            Map.entry("ZED", new Price("ZED")));
+            assertThat(prices.bulkLoads).containsExactly(Set.of("ACME", "INIT"), Set.of("ZED"));
+            clock.advance(Duration.ofMinutes(2));                       // stale: answered, one task per key
+            assertThat(new PriceJob(cacheback, prices).getMany(List.of("ACME", "INIT"))).hasSize(2);
+            assertThat(queue.enqueuedCount()).isEqualTo(2);
+            assertThat(queue.runPending()).isEqualTo(2);                // workers refresh with fetch
+            assertThat(prices.loads).hasValue(2);
+            assertThat(prices.bulkLoads).hasSize(2);
+        }
+    }
+
     @Test
     void theReadmeShowsTheseBlocksWordForWord() throws IOException {
         String readme = normalize(Files.readAllLines(Path.of("..", "README.md")));
@@ -185,7 +244,7 @@ class ReadmeExampleTest {
                 current.add(line);
             }
         }
-        assertThat(blocks).hasSize(5);
+        assertThat(blocks).hasSize(7);
         for (List<String> block : blocks) {
             assertThat(readme).as("the README shows this block").contains(normalize(block));
         }

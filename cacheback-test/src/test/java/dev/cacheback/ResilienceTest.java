@@ -75,10 +75,36 @@ class ResilienceTest {
         assertThat(job.seen).containsExactly("a#1 MISS true", "a#1 STALE false");
         assertThat(events.count("failsafe")).isEqualTo(1);
         assertThat(events.count("fetch.failed")).isEqualTo(1);
-        assertThat(queue.enqueuedCount()).as("the next read tries again; nothing is enqueued").isZero();
+        assertThat(queue.enqueuedCount()).as("treated as a failed background refresh: no task").isZero();
+        assertThat(job.get("a")).as("re-armed for the refresh timeout: the next read does not call the source").isEqualTo("a#1");
+        assertThat(job.seen).last().isEqualTo("a#1 HIT null");
+        assertThat(job.fetches()).isEqualTo(2);
         job.failWith(null);
+        clock.advance(JobSettings.DEFAULT_REFRESH_TIMEOUT.plusMillis(1));
+        assertThat(job.get("a")).as("then stale again, and refreshed in the background").isEqualTo("a#1");
+        assertThat(job.seen).last().isEqualTo("a#1 STALE false");
+        queue.runPending();
         assertThat(job.get("a")).isEqualTo("a#3");
-        assertThat(job.seen).last().isEqualTo("a#3 STALE true");
+        assertThat(job.seen).last().isEqualTo("a#3 HIT null");
+    }
+
+    @Test
+    void failSafeWithARefreshBackoffWaitsOutTheKeysBackoffInEveryProcess() {
+        Recording job = new Recording(cacheback, tooStaleAfter10s().name("failsafe-backoff")
+                .failSafeMaxStaleness(Duration.ofMinutes(5)).refreshBackoff(Duration.ofSeconds(10), Duration.ofMinutes(1)).build());
+        job.get("a");
+        clock.advance(Duration.ofSeconds(25));
+        job.failWith(new IllegalStateException("source down"));
+        assertThat(job.get("a")).isEqualTo("a#1");
+        CacheEntry<String> backedOff = job.rawGet("a").orElseThrow();
+        assertThat(backedOff.failures()).as("the failure counts toward the key's backoff, in the entry").isEqualTo(1);
+        assertThat(backedOff.expiry()).isBetween(clock.instant().plusSeconds(8), clock.instant().plusSeconds(12));
+        assertThat(queue.enqueuedCount()).as("the backoff decides the next try; no task").isZero();
+        for (int i = 0; i < 7; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(job.get("a")).isEqualTo("a#1");
+        }
+        assertThat(job.fetches()).as("no source call while the key backs off").isEqualTo(2);
     }
 
     @Test
@@ -104,12 +130,13 @@ class ResilienceTest {
     void failSafeStopsAtItsMaximumStaleness() {
         CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("failsafe-max")
                 .failSafeMaxStaleness(Duration.ofSeconds(30)).build());
+        job.get("b");
+        clock.advance(Duration.ofMillis(1));
         job.get("a");
         job.failWith(new IllegalStateException("source down"));
-        clock.advance(Duration.ofSeconds(40));                       // stale by exactly 30 s: still served
-        assertThat(job.get("a")).isEqualTo("a#1");
-        clock.advance(Duration.ofMillis(1));
-        assertThatThrownBy(() -> job.get("a")).hasMessage("source down");
+        clock.advance(Duration.ofSeconds(40));                       // a stale by exactly 30 s: still served
+        assertThat(job.get("a")).isEqualTo("a#2");
+        assertThatThrownBy(() -> job.get("b")).as("b stale by 30.001 s").hasMessage("source down");
     }
 
     @Test
@@ -117,19 +144,19 @@ class ResilienceTest {
         try (LogCapture log = new LogCapture(Level.ERROR)) {
             CountingJob job = new CountingJob(cacheback, tooStaleAfter10s().name("failsafe-log")
                     .failSafeMaxStaleness(Duration.ofMinutes(5)).build());
-            job.get("a");
-            job.get("b");
+            for (int i = 0; i <= 10; i++) {
+                job.get("k" + i);
+            }
             clock.advance(Duration.ofSeconds(25));
             job.failWith(new IllegalStateException("source down"));
-            for (int i = 0; i < 5; i++) {
-                job.get("a");
-                job.get("b");
+            for (int i = 0; i < 10; i++) {
+                job.get("k" + i);
             }
             assertThat(events.count("failsafe")).isEqualTo(10);
             assertThat(log.lines(Level.ERROR)).hasSize(1).first().asString()
                     .contains("failsafe-log").contains("answering data stale by").contains("source down");
             clock.advance(Duration.ofSeconds(31));
-            job.get("a");
+            job.get("k10");
             assertThat(log.lines(Level.ERROR)).hasSize(2).last().asString().contains("9 similar errors");
         }
     }
@@ -468,6 +495,7 @@ class ResilienceTest {
         JobSettings s = JobSettings.builder().earlyRefreshBeta(1).refreshAhead(0.1).build().withName("copy");
         assertThat(s.earlyRefreshBeta()).isEqualTo(1);
         assertThat(s.refreshAhead()).isEqualTo(0.1);
-        assertThat(JobSettings.defaults().earlyRefreshBeta()).isZero();
+        assertThat(JobSettings.defaults().earlyRefreshBeta()).isEqualTo(1.0);
+        assertThat(JobSettings.builder().earlyRefreshBeta(0).build().withName("off").earlyRefreshBeta()).isZero();
     }
 }

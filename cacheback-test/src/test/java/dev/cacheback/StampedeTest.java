@@ -66,12 +66,16 @@ class StampedeTest {
         CountingJob job = new CountingJob(runtime(new ManualRefreshQueue()), JobSettings.builder().name("fail").build());
         job.failWith(new IllegalStateException("source down"));
         job.closeGate();
+        java.util.concurrent.atomic.AtomicInteger calling = new java.util.concurrent.atomic.AtomicInteger();
         Thread opener = new Thread(() -> {
+            // the failure is shared only by callers already waiting for the fetch: open once all 64 called
+            await().atMost(Duration.ofSeconds(30)).until(() -> calling.get() == 64);
             await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> true);
             job.openGate();
         });
         opener.start();
         List<String> seen = Stampede.run(64, () -> {
+            calling.incrementAndGet();
             try {
                 return job.get("cold");
             } catch (IllegalStateException e) {

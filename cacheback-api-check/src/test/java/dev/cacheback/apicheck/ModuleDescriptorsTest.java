@@ -31,6 +31,7 @@ class ModuleDescriptorsTest {
             "cacheback-core", Set.of("dev.cacheback", "dev.cacheback.spi"),
             "cacheback-redis", Set.of("dev.cacheback.redis"),
             "cacheback-rabbitmq", Set.of("dev.cacheback.rabbitmq"),
+            "cacheback-micrometer", Set.of("dev.cacheback.micrometer"),
             "cacheback-jpa", Set.of("dev.cacheback.jpa"));
 
     /** Artifact → Automatic-Module-Name, for the published modules without a descriptor (docs/operating.md says why). */
@@ -41,7 +42,8 @@ class ModuleDescriptorsTest {
 
     @Test
     void everyPublishedModuleIsNamed() {
-        assertThat(PublishedModules.ARTIFACTS).containsExactlyInAnyOrderElementsOf(
+        assertThat(PublishedModules.ARTIFACTS).as("a new published module gets a descriptor (DESCRIPTORS) or an "
+                + "Automatic-Module-Name (AUTOMATIC), and a dump in api/").containsExactlyInAnyOrderElementsOf(
                 Stream.concat(DESCRIPTORS.keySet().stream(), AUTOMATIC.keySet().stream()).toList());
     }
 
@@ -50,14 +52,18 @@ class ModuleDescriptorsTest {
         DESCRIPTORS.forEach((artifact, exports) -> {
             ModuleDescriptor descriptor = PublishedModules.descriptor(PublishedModules.entry(artifact)).orElseThrow(
                     () -> new AssertionError(artifact + " has no module-info.class"));
-            assertThat(descriptor.exports()).as(artifact + " exports").allSatisfy(e -> assertThat(e.isQualified()).isFalse());
-            assertThat(descriptor.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()))
-                    .as(artifact + " exports").isEqualTo(exports);
+            assertThat(descriptor.exports().stream().filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source)
+                    .collect(Collectors.toSet())).as(artifact + " exports").isEqualTo(exports);
+            assertThat(descriptor.exports().stream().filter(ModuleDescriptor.Exports::isQualified))
+                    .as(artifact + " exports only to the project's own modules")
+                    .allSatisfy(e -> assertThat(e.targets()).allSatisfy(t -> assertThat(t).startsWith("dev.cacheback.")));
             assertThat(descriptor.opens()).as(artifact + " opens").isEmpty();
         });
         ModuleDescriptor core = PublishedModules.descriptor(PublishedModules.entry("cacheback-core")).orElseThrow();
         assertThat(core.name()).isEqualTo("dev.cacheback");
         assertThat(core.packages()).contains("dev.cacheback.internal");
+        assertThat(core.exports()).filteredOn(e -> e.source().equals("dev.cacheback.internal")).singleElement()
+                .satisfies(e -> assertThat(e.targets()).containsExactlyInAnyOrder("dev.cacheback.redis", "dev.cacheback.rabbitmq"));
         assertThat(core.uses()).containsExactly("dev.cacheback.spi.JobCatalog");
     }
 
@@ -81,7 +87,8 @@ class ModuleDescriptorsTest {
         assertThat(core.isExported("dev.cacheback")).isTrue();
         assertThat(core.isExported("dev.cacheback.spi")).isTrue();
         assertThat(core.isExported("dev.cacheback.internal")).isFalse();
-        for (String module : List.of("dev.cacheback.redis", "dev.cacheback.rabbitmq", "dev.cacheback.jpa")) {
+        for (String module : List.of("dev.cacheback.redis", "dev.cacheback.rabbitmq", "dev.cacheback.jpa",
+                "dev.cacheback.micrometer")) {
             assertThat(layer.findModule(module)).as(module).isPresent();
         }
 
@@ -131,7 +138,8 @@ class ModuleDescriptorsTest {
         List<Path> paths = new ArrayList<>();
         DESCRIPTORS.keySet().forEach(artifact -> paths.add(PublishedModules.entry(artifact)));
         List<String> dependencies = List.of("caffeine-", "slf4j-api-", "jackson-", "lettuce-core-", "netty-",
-                "reactor-core-", "reactive-streams-", "amqp-client-", "jakarta.persistence-api-", "jspecify-");
+                "reactor-core-", "reactive-streams-", "amqp-client-", "jakarta.persistence-api-", "jspecify-",
+                "micrometer-observation-", "micrometer-commons-", "micrometer-core-", "context-propagation-");
         for (String element : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path path = Path.of(element);
             String file = path.getFileName().toString();
@@ -141,7 +149,8 @@ class ModuleDescriptorsTest {
         }
         ModuleFinder finder = ModuleFinder.of(paths.toArray(Path[]::new));
         Configuration configuration = ModuleLayer.boot().configuration().resolve(finder, ModuleFinder.of(),
-                Set.of("dev.cacheback", "dev.cacheback.redis", "dev.cacheback.rabbitmq", "dev.cacheback.jpa"));
+                Set.of("dev.cacheback", "dev.cacheback.redis", "dev.cacheback.rabbitmq", "dev.cacheback.jpa",
+                        "dev.cacheback.micrometer"));
         return ModuleLayer.boot().defineModulesWithOneLoader(configuration, ClassLoader.getPlatformClassLoader());
     }
 }

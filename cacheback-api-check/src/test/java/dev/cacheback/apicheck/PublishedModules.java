@@ -20,7 +20,8 @@ final class PublishedModules {
 
     /** Every published module with Java code (the BOM has none). */
     static final List<String> ARTIFACTS = List.of("cacheback-core", "cacheback-test", "cacheback-redis",
-            "cacheback-memcached", "cacheback-rabbitmq", "cacheback-jpa", "cacheback-spring-boot-starter");
+            "cacheback-memcached", "cacheback-rabbitmq", "cacheback-micrometer", "cacheback-jpa",
+            "cacheback-spring-boot-starter");
 
     private PublishedModules() {
     }

@@ -29,6 +29,31 @@ final class Analysis {
     }
 
     private static String why(String target) {
+        if (target.startsWith("Peers: `job.get` in memory vs")) {
+            return "A `refreshAfterWrite` hit is one Caffeine read and one ticker read for its refresh check; a "
+                    + "`job.get` hit adds core's key-memo lookup, the wall-clock reads of the backend's deadline and "
+                    + "the job's freshness check, and the listener's hit event; section 1's `part:` rows split it.";
+        }
+        if (target.startsWith("Peers: `job.get` in memory, B/op")) {
+            return "A hit allocates nothing once the argument's key is in core's key memo; bytes mean the memo "
+                    + "missed and the key was computed with Jackson and SHA-256.";
+        }
+        if (target.startsWith("Peers: `@Cached` vs Spring")) {
+            return "Both peers pay the same CGLIB proxy and AOP chain lookup. On top of `job.get`, a `@Cached` hit "
+                    + "finds its arguments in the method's argument memo (one small key object and one map read) and "
+                    + "checks the key it gets against the key rules (`Keys.violation`, as for every job that "
+                    + "overrides `key()`); a stack profile of the row (JMH `-prof stack`) shows the split.";
+        }
+        if (target.startsWith("Peers: `@Cached` B/op")) {
+            return "A `@Cached` hit allocates Spring AOP's invocation objects and one memo lookup key; more means the "
+                    + "argument memo missed (arguments that are not immutable values, or more distinct calls than "
+                    + "its bound of 32,768) and the arguments were encoded with Jackson.";
+        }
+        if (target.startsWith("Peers: `@Cached` on Redis")) {
+            return "The round trip dominates both; the difference is the proxy, the memo lookup and decoding the "
+                    + "entry (expiry, version and JSON value) with Jackson, and, on a loaded 2-core machine, being "
+                    + "descheduled more often between sending and reading the reply.";
+        }
         if (target.startsWith("In-memory hit latency")) {
             return "A raw Caffeine hit is one hash-table read; a Cacheback hit does that plus two reads of the "
                     + "wall clock (the backend's deadline check and the job's freshness check, each a "

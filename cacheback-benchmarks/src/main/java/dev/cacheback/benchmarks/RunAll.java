@@ -22,7 +22,8 @@ import java.util.Locale;
  * </pre>
  * Options: {@code --smoke} (tiny iterations, in-memory parts only, a few seconds: proves the harness
  * starts), {@code --out FILE} (where the report goes), {@code --no-remote} (skip Redis, memcached and
- * RabbitMQ even when reachable). Server addresses come from the environment variables of the test
+ * RabbitMQ even when reachable), {@code --only PART} (one part: {@link #PARTS}; {@code --only peers} is
+ * Cacheback beside Caffeine, Spring Cache, JetCache and Spring Data Redis). Server addresses come from the environment variables of the test
  * kit ({@code CACHEBACK_REDIS_URI}, {@code CACHEBACK_MEMCACHED}, {@code CACHEBACK_RABBITMQ_URI}).
  */
 public final class RunAll {
@@ -83,7 +84,8 @@ public final class RunAll {
     }
 
     /** The parts {@code --only} can name. */
-    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale");
+    static final List<String> PARTS = List.of("hit", "remote-hit", "stampede", "tail", "pipeline", "stale", "resilience",
+            "many", "near", "peers");
 
     /** Refresh tasks per pipeline measurement. */
     static final int PIPELINE_TASKS = 5_000;
@@ -157,6 +159,18 @@ public final class RunAll {
         if (mode.runs("stale")) {
             StaleReadSection.run(report, StaleReadSection.setups(redis, mode.remote && Servers.rabbitUp(), report),
                     mode.smoke ? 200 : 2_000);
+        }
+        if (mode.runs("resilience")) {
+            ResilienceSection.run(report);
+        }
+        if (mode.runs("many")) {
+            ManySection.run(report, ManySection.stores(redis, memcached, mode.remote, report), mode.smoke ? 30 : 600);
+        }
+        if (mode.runs("near")) {
+            NearHitSection.run(mode, jmh, report, redis);
+        }
+        if (mode.runs("peers")) {
+            PeersSection.run(mode, jmh, report, redis);
         }
         return report;
     }

@@ -30,5 +30,20 @@ class RunAllSmokeTest {
         assertThat(md).contains("| Stampede, missing key, in-memory | exactly 1 fetch, 0 tasks | 1 fetch, 0 tasks",
                 "| Stampede, stale key, in-memory | exactly 1 task, 1 fetch | 1 task, 1 fetch");
         assertThat(md).contains("| Cacheback `job.get`, lifetime 500 ms, 200 ms refresh in the background |");
+        assertThat(md).contains("## 7. Resilience under a failing source, and early refresh", "## 8. Bulk read: getMany of 100 keys against 100 gets", "| in-memory | ");
+        assertThat(md).contains("## 9. Near cache hit (JMH)", "| in-memory | Cacheback `job.get(k)`, near hit (`CacheBackend.tiered`) |",
+                "| in-memory | raw Caffeine `getIfPresent(k)` (baseline) |", "| Near hit latency over in-memory | ≤ 2× raw Caffeine |");
+        assertThat(md).contains("## " + PeersSection.TITLE, "| Cacheback `@Cached` method, in memory, through the proxy | 1 |");
+    }
+
+    @Test
+    void onlyNearRunsTheNearSectionAlone(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("near.md");
+
+        RunAll.main(new String[] {"--smoke", "--only", "near", "--out", out.toString()});
+
+        String md = Files.readString(out);
+        assertThat(md).contains("## 9. Near cache hit (JMH)", "| in-memory | Cacheback `job.get(k)`, remote cache alone |")
+                .doesNotContain("## 1. Hit path, in memory (JMH)", "## 3. Stampedes");
     }
 }

@@ -21,8 +21,8 @@ import java.util.Map;
  * is the runtime's clock, so that a test's clock moves their time to live too. Maintenance runs in
  * the calling thread: no pool of Caffeine's own.
  *
- * <p>Entries carry their deadline and are checked against the clock when read (one {@code millis()}
- * per read, nothing allocated), rather than through Caffeine's per-entry variable expiry, whose timer
+ * <p>Entries carry their deadline and are checked against the clock when read (the engine's own
+ * clock reading, passed to {@link #get(String, EntryCodec, long)}, so a hit reads the clock once; nothing allocated), rather than through Caffeine's per-entry variable expiry, whose timer
  * wheel costs a clock read and bookkeeping on every hit. An entry read past its deadline is absent and
  * removed; one never read again stays until the size bound evicts it.
  */
@@ -66,14 +66,19 @@ public final class InMemoryCacheBackend implements CacheBackend {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
+        return get(key, codec, clock.millis());
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <V> CacheEntry<V> get(String key, EntryCodec<V> codec, long nowMillis) {
         Cache<String, Timed> e = entries();
         Timed timed = e.getIfPresent(key);
         if (timed == null) {
             return null;
         }
-        if (timed.deadlineMillis() <= clock.millis()) {
+        if (timed.deadlineMillis() <= nowMillis) {
             e.asMap().remove(key, timed);
             return null;
         }

@@ -48,9 +48,17 @@ public final class InProcessRefreshQueue implements RefreshQueue {
     private record Pending(RefreshTask task, int attempt) {
     }
 
-    /** A task dead-lettered by this queue, with the reason. */
-    public record DeadLetter(RefreshTask task, int attempts, String reason) {
+    /**
+     * A task dead-lettered by this queue, with the reason.
+     *
+     * @param id     its id for {@link #requeue(String)}: a sequence number
+     * @param deadAt when, by the runtime's clock
+     */
+    public record DeadLetter(String id, RefreshTask task, int attempts, String reason, java.time.Instant deadAt) {
     }
+
+    /** The one queue name this queue reports its state under. */
+    public static final String NAME = "in-process";
 
     private static final int DEAD_LETTERS_KEPT = 100;
 
@@ -72,6 +80,7 @@ public final class InProcessRefreshQueue implements RefreshQueue {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicInteger retrying = new AtomicInteger();
     private final java.util.ArrayDeque<DeadLetter> deadLetters = new java.util.ArrayDeque<>();
     private final Object idle = new Object();
     private volatile QueueContext context;
@@ -218,9 +227,14 @@ public final class InProcessRefreshQueue implements RefreshQueue {
         @Override
         public void retryAfter(Duration delay) {
             Pending retry = new Pending(pending.task(), pending.attempt() + 1);
+            retrying.incrementAndGet();
             try {
-                ctx.scheduler().schedule(() -> offer(ctx, retry), delay.toMillis(), TimeUnit.MILLISECONDS);
+                ctx.scheduler().schedule(() -> {
+                    retrying.decrementAndGet();
+                    offer(ctx, retry);
+                }, delay.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
+                retrying.decrementAndGet();
                 drop(ctx, pending.task(), "the runtime is closing; the retry was not scheduled");
             }
         }
@@ -232,7 +246,8 @@ public final class InProcessRefreshQueue implements RefreshQueue {
                 if (deadLetters.size() == DEAD_LETTERS_KEPT) {
                     deadLetters.removeFirst();
                 }
-                deadLetters.addLast(new DeadLetter(pending.task(), pending.attempt(), reason));
+                deadLetters.addLast(new DeadLetter(Long.toString(deadLettered.get()), pending.task(), pending.attempt(),
+                        reason, ctx.clock().instant()));
             }
         }
     }
@@ -242,6 +257,79 @@ public final class InProcessRefreshQueue implements RefreshQueue {
         synchronized (deadLetters) {
             return java.util.List.copyOf(deadLetters);
         }
+    }
+
+    /** Its one queue, {@value #NAME}: tasks waiting, retries scheduled, tasks running, dead letters kept. */
+    @Override
+    public java.util.List<dev.cacheback.spi.QueueState> state() {
+        int dead;
+        synchronized (deadLetters) {
+            dead = deadLetters.size();
+        }
+        return java.util.List.of(new dev.cacheback.spi.QueueState(NAME, Math.max(0, waiting.get()), retrying.get(),
+                active.get(), dead));
+    }
+
+    /** The first {@code limit} of the dead letters kept (the latest 100), oldest first. */
+    @Override
+    public java.util.List<dev.cacheback.spi.DeadLetter> deadLetters(int limit) {
+        RefreshQueue.requireLimit(limit);
+        synchronized (deadLetters) {
+            return deadLetters.stream().limit(limit).map(d -> new dev.cacheback.spi.DeadLetter(d.id(), NAME,
+                    d.task().jobName(), d.task().key(), d.reason(), d.attempts(), d.deadAt())).toList();
+        }
+    }
+
+    /**
+     * Removes the dead letter and offers its task again as a first attempt (made now, without a lease);
+     * the queue may still drop it as it drops any task (the key already waiting, the queue full).
+     */
+    @Override
+    public boolean requeue(String id) {
+        Objects.requireNonNull(id, "id");
+        requireOpenFor("dead letter " + id);
+        DeadLetter found = null;
+        synchronized (deadLetters) {
+            for (java.util.Iterator<DeadLetter> it = deadLetters.iterator(); it.hasNext(); ) {
+                DeadLetter d = it.next();
+                if (d.id().equals(id)) {
+                    it.remove();
+                    found = d;
+                    break;
+                }
+            }
+        }
+        if (found == null) {
+            return false;
+        }
+        resubmit(found);
+        return true;
+    }
+
+    @Override
+    public int requeueAll() {
+        requireOpenFor("dead letters");
+        java.util.List<DeadLetter> all;
+        synchronized (deadLetters) {
+            all = java.util.List.copyOf(deadLetters);
+            deadLetters.clear();
+        }
+        all.forEach(this::resubmit);
+        return all.size();
+    }
+
+    private void requireOpenFor(String what) {
+        if (context == null || closed) {
+            throw new RefreshQueueException("The in-process refresh queue is " + (closed ? "closed" : "not opened")
+                    + ": " + what + " cannot be re-queued");
+        }
+    }
+
+    private void resubmit(DeadLetter dead) {
+        QueueContext ctx = context;
+        log.info("Re-queuing dead letter {} (job {} key {})", dead.id(), LogText.escape(dead.task().jobName()),
+                LogText.escape(dead.task().key()));
+        offer(ctx, new Pending(dead.task().renewed(ctx.clock().instant()), 1));
     }
 
     /** Tasks dead-lettered since creation. */

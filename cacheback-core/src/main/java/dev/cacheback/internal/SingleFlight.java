@@ -69,6 +69,28 @@ public final class SingleFlight {
         return (CompletableFuture<T>) (CompletableFuture<?>) mine;
     }
 
+    /**
+     * Claims {@code key} for a computation the caller runs itself, for a batch of keys (a bulk read):
+     * returns {@code null} when the caller now leads {@code key} — it must then end it with
+     * {@link #finish}, whatever happens — or the computation already running, to join.
+     */
+    public CompletableFuture<Object> claim(String key, CompletableFuture<Object> mine) {
+        return inFlight.putIfAbsent(key, mine);
+    }
+
+    /**
+     * Ends a computation {@linkplain #claim claimed} by the caller: frees the key, then publishes the
+     * value, or {@code failure} when it is not {@code null}. Does nothing to a computation already ended.
+     */
+    public void finish(String key, CompletableFuture<Object> mine, Object value, Throwable failure) {
+        inFlight.remove(key, mine);
+        if (failure != null) {
+            mine.completeExceptionally(failure);
+        } else {
+            mine.complete(value);
+        }
+    }
+
     private static Object await(String key, CompletableFuture<Object> running) {
         try {
             return running.get();

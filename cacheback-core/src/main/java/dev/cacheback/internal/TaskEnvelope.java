@@ -17,6 +17,13 @@ import java.util.Map;
 /**
  * The wire form of a {@link RefreshTask}: a flat JSON object read field by field into known types.
  * No field names a class, and nothing in it is ever loaded or instantiated by name.
+ *
+ * <p>Version rule: a field added within a version is optional, and readers ignore fields they do not
+ * know, so tasks written by an older or newer release of the same version are read both ways; a
+ * change an older reader would misread takes a new version. {@code trace} (the trace context: an
+ * object of string values, such as {@code {"traceparent":"00-…-01"}}) was added so, within version 1:
+ * tasks without it read as tasks without a trace, and an older worker runs a task with it, ignoring
+ * it. A {@code trace} that is not an object of strings is ignored, never a reason to refuse the task.
  */
 public final class TaskEnvelope {
 
@@ -37,6 +44,10 @@ public final class TaskEnvelope {
         root.put("createdAt", task.createdAt().toString());
         if (task.leaseToken() != null) {
             root.put("lease", task.leaseToken());
+        }
+        if (!task.traceContext().isEmpty()) {
+            ObjectNode trace = root.putObject("trace");
+            task.traceContext().forEach(trace::put);
         }
         TaskOptions options = task.options();
         ObjectNode opts = root.putObject("options");
@@ -95,10 +106,26 @@ public final class TaskEnvelope {
                     init,
                     options.build(),
                     Instant.parse(required(root, "createdAt").asString()),
-                    root.hasNonNull("lease") ? root.get("lease").asString() : null);
+                    root.hasNonNull("lease") ? root.get("lease").asString() : null,
+                    trace(root.get("trace")));
         } catch (JacksonException | IllegalArgumentException | java.time.DateTimeException e) {
             throw new MalformedTaskException("Not a Cacheback refresh task (" + bytes.length + " bytes): " + e.getMessage(), e);
         }
+    }
+
+    /** The trace context, or empty when there is none or it is not an object of strings. */
+    private static Map<String, String> trace(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            return Map.of();
+        }
+        Map<String, String> trace = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            if (!e.getValue().isString()) {
+                return Map.of();
+            }
+            trace.put(e.getKey(), e.getValue().asString());
+        }
+        return trace;
     }
 
     private static JsonNode required(JsonNode root, String field) {

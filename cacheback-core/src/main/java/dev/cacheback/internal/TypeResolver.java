@@ -31,6 +31,21 @@ public final class TypeResolver {
         }
     };
 
+    private static final ClassValue<Boolean> OVERRIDES_FETCH_MANY = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            for (Class<?> c = type; c != null && c != Job.class; c = c.getSuperclass()) {
+                try {
+                    c.getDeclaredMethod("fetchMany", java.util.Set.class);
+                    return Boolean.TRUE;
+                } catch (NoSuchMethodException e) {
+                    // not here: look in the superclass
+                }
+            }
+            return Boolean.FALSE;
+        }
+    };
+
     private TypeResolver() {
     }
 
@@ -46,6 +61,11 @@ public final class TypeResolver {
                     + ": declare them (class MyJob extends Job<String, User>) or pass TypeRefs to the Job constructor");
         }
         return types;
+    }
+
+    /** Whether {@code jobClass} overrides {@code Job.fetchMany}. */
+    public static boolean overridesFetchMany(Class<?> jobClass) {
+        return OVERRIDES_FETCH_MANY.get(jobClass);
     }
 
     /** Whether {@code jobClass} overrides {@link Job#key}. */

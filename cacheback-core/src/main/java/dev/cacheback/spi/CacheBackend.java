@@ -1,8 +1,10 @@
 package dev.cacheback.spi;
 
 import dev.cacheback.CacheEntry;
+import dev.cacheback.NearCache;
 import dev.cacheback.internal.DummyCacheBackend;
 import dev.cacheback.internal.InMemoryCacheBackend;
+import dev.cacheback.internal.TieredCacheBackend;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -51,6 +53,22 @@ public interface CacheBackend extends AutoCloseable {
         return new InMemoryCacheBackend(maximumSize, storeCopies);
     }
 
+    /**
+     * A near (in-process, bounded) level in front of {@code remote}, kept coherent across processes by
+     * the {@linkplain NearCache#backplane() backplane}: reads are served from the near copy when there is
+     * one, else from {@code remote} (filling the near level); every write goes to {@code remote} first,
+     * then drops this process's copy and tells every other process to drop theirs. Leases go to
+     * {@code remote} only, so the engine's lease and fencing rules hold as they do on {@code remote}.
+     * Near copies are the very objects decoded from {@code remote}, shared by later hits: they must not
+     * be mutated. See {@link NearCache} for the staleness bound. The runtime opens and closes it (and
+     * with it {@code remote} and the backplane). Thread-safe.
+     *
+     * @throws IllegalArgumentException when {@code remote} is tiered itself
+     */
+    static CacheBackend tiered(CacheBackend remote, NearCache nearCache) {
+        return new TieredCacheBackend(remote, nearCache);
+    }
+
     /** A backend that stores nothing: every read is a miss (the seed's {@code DummyCache}). */
     static CacheBackend dummy() {
         return new DummyCacheBackend();
@@ -72,6 +90,20 @@ public interface CacheBackend extends AutoCloseable {
      * @throws CacheBackendException when the server cannot answer
      */
     <V> CacheEntry<V> get(String key, EntryCodec<V> codec);
+
+    /**
+     * Reads one entry as of {@code nowMillis}, a reading of the runtime's clock the caller has just
+     * made: a backend that keeps its own deadlines (the in-memory one) compares them with it instead
+     * of reading the clock again, so that a hit costs one clock read in all. The default ignores it
+     * and calls {@link #get(String, EntryCodec)}; a remote backend has nothing to compare.
+     *
+     * @return the entry, or {@code null} when there is none
+     * @throws CorruptEntryException when bytes are stored at the key that {@code codec} cannot read
+     * @throws CacheBackendException when the server cannot answer
+     */
+    default <V> CacheEntry<V> get(String key, EntryCodec<V> codec, long nowMillis) {
+        return get(key, codec);
+    }
 
     /**
      * Reads many entries, in one round trip where the server allows it. Keys with no entry, and keys

@@ -94,6 +94,68 @@ public interface RefreshQueue extends AutoCloseable {
     default void ping() {
     }
 
+    /**
+     * What each queue this queue knows holds now (its default queue, and those its worker consumes):
+     * tasks waiting, waiting for a retry, in flight, and dead letters. One round trip per queue on a
+     * broker, bounded by the queue's command timeout. Default: an empty list (the queue reports nothing).
+     * Thread-safe.
+     *
+     * @throws RefreshQueueException when the broker does not answer
+     */
+    default java.util.List<QueueState> state() {
+        return java.util.List.of();
+    }
+
+    /**
+     * The first {@code limit} dead letters, oldest first, across the queues this queue knows. Reading
+     * does not remove or reorder them. Default: an empty list (the queue keeps no dead letters it can
+     * list). Thread-safe.
+     *
+     * @param limit the most to return, at least 1
+     * @throws IllegalArgumentException when {@code limit} is below 1
+     * @throws RefreshQueueException when the broker does not answer
+     */
+    default java.util.List<DeadLetter> deadLetters(int limit) {
+        requireLimit(limit);
+        return java.util.List.of();
+    }
+
+    /**
+     * Re-queues one dead letter, by its {@link DeadLetter#id()}: it is removed from the dead letters and
+     * its task enqueued again as a first attempt, made now and holding no lease (its worker takes the
+     * key's lease itself). Default: {@code false} (no dead letter has that id). Thread-safe.
+     *
+     * @return whether a dead letter had that id (and was re-queued)
+     * @throws RefreshQueueException when the broker does not answer; the dead letter is then kept
+     */
+    default boolean requeue(String id) {
+        java.util.Objects.requireNonNull(id, "id");
+        return false;
+    }
+
+    /**
+     * Re-queues every dead letter held when the call starts, as {@link #requeue(String)} does one.
+     * Default: {@code 0}. Thread-safe.
+     *
+     * @return how many were re-queued
+     * @throws RefreshQueueException when the broker does not answer; those not yet moved are kept
+     */
+    default int requeueAll() {
+        return 0;
+    }
+
+    /**
+     * Checks a {@link #deadLetters(int)} limit.
+     *
+     * @throws IllegalArgumentException when {@code limit} is below 1
+     */
+    static int requireLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+        }
+        return limit;
+    }
+
     /** A short description for logs, such as {@code in-process} or {@code amqp://mq:5672/}; never credentials. */
     default String describe() {
         return getClass().getSimpleName();

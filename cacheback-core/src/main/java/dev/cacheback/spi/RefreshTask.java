@@ -18,6 +18,9 @@ import java.util.Objects;
  * {@link #toBytes()} and {@link #fromBytes(byte[])} give the wire form broker queues use: a small
  * JSON document without type information.
  *
+ * <p>A task may carry the {@linkplain #traceContext() trace context} of the request that made it
+ * (W3C {@code traceparent} and {@code tracestate}), so that a worker's refresh continues that trace.
+ *
  * <p>Immutable and thread-safe.
  */
 public final class RefreshTask {
@@ -29,6 +32,7 @@ public final class RefreshTask {
     private final TaskOptions options;
     private final Instant createdAt;
     private final String leaseToken;
+    private final Map<String, String> traceContext;
 
     /**
      * @param jobName   the registered name of the job
@@ -56,6 +60,24 @@ public final class RefreshTask {
      */
     public RefreshTask(String jobName, String key, byte[] args, Map<String, String> init,
                        TaskOptions options, Instant createdAt, String leaseToken) {
+        this(jobName, key, args, init, options, createdAt, leaseToken, Map.of());
+    }
+
+    /**
+     * @param jobName      the registered name of the job
+     * @param key          the cache key being refreshed (for logs and de-duplication)
+     * @param args         the encoded arguments
+     * @param init         the job's init values, empty for most jobs
+     * @param options      the job's task options
+     * @param createdAt    when the task was made, by the producing runtime's clock
+     * @param leaseToken   the token of the key's refresh lease taken for this task, or {@code null}
+     * @param traceContext propagation headers of the trace that made the task (W3C {@code traceparent},
+     *                     {@code tracestate}), empty for none; entries that break the
+     *                     {@linkplain #traceContext() rule} are left out, never an error (a task is not
+     *                     refused for its telemetry)
+     */
+    public RefreshTask(String jobName, String key, byte[] args, Map<String, String> init,
+                       TaskOptions options, Instant createdAt, String leaseToken, Map<String, String> traceContext) {
         this.jobName = Objects.requireNonNull(jobName, "jobName");
         this.key = Objects.requireNonNull(key, "key");
         this.args = Objects.requireNonNull(args, "args").clone();
@@ -63,6 +85,7 @@ public final class RefreshTask {
         this.options = Objects.requireNonNull(options, "options");
         this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
         this.leaseToken = leaseToken;
+        this.traceContext = TraceContext.sanitize(Objects.requireNonNull(traceContext, "traceContext"));
     }
 
     /**
@@ -110,6 +133,27 @@ public final class RefreshTask {
     }
 
     /**
+     * The propagation headers of the trace that made this task, such as {@code traceparent} and
+     * {@code tracestate}; empty when it was made outside a trace, without an
+     * {@link dev.cacheback.Instrumentation}, or by a version without them. At most
+     * 8 entries; names are 1 to 64 characters
+     * of {@code a-z 0-9 - _ .}, values at most 1,024 printable ASCII characters.
+     * Unmodifiable.
+     */
+    public Map<String, String> traceContext() {
+        return traceContext;
+    }
+
+    /**
+     * This task made anew at {@code now} and holding no lease: what a re-queued dead letter carries, so
+     * that its expiration counts from the re-queue and its worker takes the key's lease itself. The
+     * trace context is kept, so the re-run stays in the trace that made the task.
+     */
+    public RefreshTask renewed(Instant now) {
+        return new RefreshTask(jobName, key, args, init, options, now, null, traceContext);
+    }
+
+    /**
      * Whether the task's expiration option has passed at {@code now}. Tasks without one never expire,
      * nor do tasks whose expiration lies beyond the representable instants.
      */
@@ -129,12 +173,13 @@ public final class RefreshTask {
     public boolean equals(Object o) {
         return o instanceof RefreshTask t && jobName.equals(t.jobName) && key.equals(t.key)
                 && Arrays.equals(args, t.args) && init.equals(t.init) && options.equals(t.options)
-                && createdAt.equals(t.createdAt) && Objects.equals(leaseToken, t.leaseToken);
+                && createdAt.equals(t.createdAt) && Objects.equals(leaseToken, t.leaseToken)
+                && traceContext.equals(t.traceContext);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(jobName, key, Arrays.hashCode(args), init, options, createdAt, leaseToken);
+        return Objects.hash(jobName, key, Arrays.hashCode(args), init, options, createdAt, leaseToken, traceContext);
     }
 
     @Override

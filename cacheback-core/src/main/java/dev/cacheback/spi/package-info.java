@@ -2,7 +2,7 @@
  * The plug-in contracts: where a cache server, a task broker or a serialization format is attached
  * to Cacheback.
  *
- * <p>Three small contracts, each implemented once per integration module:
+ * <p>Small contracts, each implemented once per integration module:
  * <ul>
  *   <li>{@link dev.cacheback.spi.CacheBackend} stores opaque entries under string keys with a time
  *       to live, and offers the atomic lease that limits refreshes to one per key. Byte-oriented
@@ -11,6 +11,10 @@
  *       the process that found a stale entry to a worker that refreshes it.</li>
  *   <li>{@link dev.cacheback.spi.Codec} turns arguments and values into bytes and back, always with
  *       the type the job declares; it never reads a type name from the payload.</li>
+ *   <li>{@link dev.cacheback.spi.Backplane} carries invalidations between the near levels of a
+ *       tiered cache ({@link dev.cacheback.spi.CacheBackend#tiered}); transports extend
+ *       {@link dev.cacheback.spi.AbstractBackplane}, which owns the message format and the heartbeat
+ *       that bounds how long a process may miss an invalidation.</li>
  * </ul>
  *
  * <p>The rules of the cache (what is a hit, when to fetch, when to enqueue) live in

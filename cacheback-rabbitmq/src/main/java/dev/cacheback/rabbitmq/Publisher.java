@@ -492,7 +492,7 @@ final class Publisher implements AutoCloseable {
         return s == null ? "closed" : describe(s);
     }
 
-    private static AMQP.BasicProperties properties(RefreshTask task, boolean delayed, long nowMillis) {
+    static AMQP.BasicProperties properties(RefreshTask task, boolean delayed, long nowMillis) {
         Map<String, Object> headers = new HashMap<>();
         headers.put(Topology.JOB, truncate(task.jobName()));
         headers.put(Topology.KEY, truncate(task.key()));

@@ -96,7 +96,8 @@ final class RabbitDelivery implements TaskDelivery {
         headers.put(Topology.ATTEMPTS, attempt());
         headers.put(Topology.QUEUE, queue);
         headers.put(Topology.DEAD_AT, clock.instant().toString());
-        AMQP.BasicProperties copy = props.builder().headers(headers).deliveryMode(2).expiration(null).build();
+        AMQP.BasicProperties copy = props.builder().headers(headers).deliveryMode(2).expiration(null)
+                .messageId(java.util.UUID.randomUUID().toString()).build();
         publishThenAck(Topology.deadQueue(queue), copy, () -> Topology.declareDead(channel, queue));
     }
 

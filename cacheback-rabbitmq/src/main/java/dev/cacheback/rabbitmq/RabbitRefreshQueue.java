@@ -8,11 +8,6 @@ import dev.cacheback.spi.RefreshQueueException;
 import dev.cacheback.spi.RefreshTask;
 
 import javax.net.ssl.SSLContext;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -79,6 +74,13 @@ import java.util.Set;
  * running tasks finish (up to {@link Builder#shutdownTimeout}) and closes the channels, which returns
  * every task not acknowledged to its queue. RabbitMQ closes a channel holding a delivery longer than
  * its {@code consumer_timeout} (30 min by default): a refresh must take less.
+ *
+ * <h2>Operating</h2>
+ * {@link #state()} reports the default and consumed queues' ready and dead-lettered messages (passive
+ * declarations) and this process's running deliveries; {@link #deadLetters(int)} reads
+ * {@code <queue>.dead} without acknowledging (the messages stay, in order); {@link #requeue(String)} and
+ * {@link #requeueAll()} publish each task anew to its work queue and acknowledge the dead copy once the
+ * broker confirmed the new one. Each uses a short-lived connection of its own.
  *
  * <p>Thread-safe. Owns its connections and threads (daemon threads: a publishing thread, the
  * client's connection threads, and for a worker {@code concurrency} consumer threads and a
@@ -295,6 +297,84 @@ public final class RabbitRefreshQueue implements RefreshQueue {
         }
     }
 
+    // ------------------------------------------------------------------ fleet state
+
+    /** The queues this queue reports on: its default queue, then those it consumes. */
+    List<String> knownQueues() {
+        LinkedHashSet<String> known = new LinkedHashSet<>();
+        known.add(config.defaultQueue());
+        known.addAll(config.consumeQueues());
+        return List.copyOf(known);
+    }
+
+    private DeadLetterAdmin admin() {
+        QueueContext ctx;
+        synchronized (this) {
+            ctx = context;
+        }
+        if (ctx == null) {
+            throw new IllegalStateException("The RabbitMQ refresh queue is not opened: give it to Cacheback.builder().queue(…)");
+        }
+        if (closed) {
+            throw new RefreshQueueException("The RabbitMQ refresh queue (" + config.description() + ") is closed");
+        }
+        return new DeadLetterAdmin(config, ctx.clock());
+    }
+
+    /**
+     * Per known queue (the default queue, then those consumed), by passive declarations on a short-lived
+     * connection: waiting = the work queue's ready messages; dead letters = {@code <queue>.dead}'s;
+     * in flight = the deliveries this process's worker is running (RabbitMQ does not report unacknowledged
+     * messages through AMQP); retrying = {@link QueueState#UNKNOWN} (retries wait in per-backoff queues).
+     *
+     * @throws RefreshQueueException when the broker does not answer within the connect and publish timeouts
+     */
+    @Override
+    public List<dev.cacheback.spi.QueueState> state() {
+        DeadLetterAdmin admin = admin();
+        Worker w;
+        synchronized (this) {
+            w = worker;
+        }
+        return admin.state(knownQueues(), w == null ? 0 : w.running());
+    }
+
+    /**
+     * The first {@code limit} messages of each known queue's {@code <queue>.dead}, read with
+     * {@code basic.get} and returned unacknowledged (in their order) when the call ends; ids are
+     * {@code <queue>/<message id>}.
+     *
+     * @throws RefreshQueueException when the broker does not answer
+     */
+    @Override
+    public List<dev.cacheback.spi.DeadLetter> deadLetters(int limit) {
+        RefreshQueue.requireLimit(limit);
+        return admin().list(knownQueues(), limit);
+    }
+
+    /**
+     * Publishes the dead letter's task anew (made now, without a lease) to its work queue and, once the
+     * broker confirms it, acknowledges the dead copy. Reads {@code <queue>.dead} from its head to find it.
+     *
+     * @return whether a dead letter had that id
+     * @throws RefreshQueueException when the broker does not answer; the dead letter is then kept
+     */
+    @Override
+    public boolean requeue(String id) {
+        Objects.requireNonNull(id, "id");
+        int slash = id.lastIndexOf('/');
+        if (slash <= 0 || !knownQueues().contains(id.substring(0, slash))) {
+            return false;
+        }
+        return admin().requeue(id.substring(0, slash), id.substring(slash + 1));
+    }
+
+    /** Re-queues every message held in each known queue's {@code <queue>.dead} when the call starts. */
+    @Override
+    public int requeueAll() {
+        return admin().requeueAll(knownQueues());
+    }
+
     @Override
     public String toString() {
         return "RabbitRefreshQueue[" + describe() + "]";
@@ -486,23 +566,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
          *     {@link #sslContext} without {@code amqps://}
          */
         public RabbitRefreshQueue build() {
-            URI parsed;
-            try {
-                parsed = new URI(uri);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("Not a valid AMQP URI: " + redact(uri)
-                        + " (expected amqp://user:password@host:port/vhost, with special characters percent-encoded)");
-            }
-            String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(java.util.Locale.ROOT);
-            if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
-                throw new IllegalArgumentException("The RabbitMQ refresh queue needs an amqp:// or amqps:// URI, not "
-                        + redact(uri));
-            }
-            if (parsed.getRawAuthority() != null && parsed.getHost() == null) {
-                throw new IllegalArgumentException("Not a usable AMQP URI: " + redact(uri) + " (no host name could be read"
-                        + " from it; expected amqp://user:password@host:port/vhost, with special characters in the "
-                        + "password percent-encoded)");
-            }
+            AmqpAddress address = AmqpAddress.of(uri, sslContext, "The RabbitMQ refresh queue");
             if (consume == null) {
                 List<String> workerOnly = new ArrayList<>();
                 if (concurrency != null) {
@@ -522,35 +586,8 @@ public final class RabbitRefreshQueue implements RefreshQueue {
                             + " configure(s) a worker, but this queue does not consume: add consume(\"queue\", …)");
                 }
             }
-            if (sslContext != null && !scheme.equals("amqps")) {
-                throw new IllegalStateException("sslContext is set but the URI is not amqps://");
-            }
-            ConnectionFactory factory = new ConnectionFactory();
-            try {
-                if (scheme.equals("amqps")) {
-                    // the client's own amqps handling trusts every certificate: configure TLS here instead
-                    factory.setUri(uri.replaceFirst("(?i)^amqps://", "amqp://"));
-                    if (parsed.getPort() < 0) {
-                        factory.setPort(ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT);
-                    }
-                    factory.useSslProtocol(sslContext != null ? sslContext : SSLContext.getDefault());
-                    factory.enableHostnameVerification();
-                } else {
-                    factory.setUri(parsed);
-                }
-            } catch (URISyntaxException | GeneralSecurityException | RuntimeException e) {
-                throw new IllegalArgumentException("Not a usable AMQP URI: " + redact(uri) + " (" + e.getClass().getSimpleName()
-                        + ")");
-            }
-            String vhost = factory.getVirtualHost();
-            if (vhost.isEmpty()) {
-                throw new IllegalArgumentException("The AMQP URI " + redact(uri) + " names the empty virtual host (its path "
-                        + "is a bare \"/\"), which RabbitMQ does not have: end it at the port (" + redact(uri)
-                        .replaceFirst("/$", "") + ") for the default virtual host \"/\", or write /%2F, or /<name> for another");
-            }
-            factory.setThreadFactory(Worker.daemon("cacheback-amqp"));
-            String description = scheme + "://" + factory.getHost() + ":" + factory.getPort() + "/"
-                    + ("/".equals(vhost) ? "" : URLEncoder.encode(vhost, StandardCharsets.UTF_8));
+            ConnectionFactory factory = address.factory();
+            String description = address.description();
             Config config = new Config(factory, description,
                     defaultQueue != null ? defaultQueue : RefreshQueue.DEFAULT_QUEUE,
                     consume != null ? consume : List.of(),

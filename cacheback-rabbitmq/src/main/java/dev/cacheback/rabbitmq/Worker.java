@@ -66,6 +66,11 @@ final class Worker {
     }
 
     /** Starts consuming: tries once in the calling thread, then every reconnect interval in the background. */
+    /** Deliveries this worker is running now. */
+    int running() {
+        return active.get();
+    }
+
     synchronized void start() {
         if (started) {
             throw new IllegalStateException("The RabbitMQ worker is already started");

@@ -11,6 +11,8 @@
  * ({@code <queue>.retry.<ms>}), or dead-letters it to {@code <queue>.dead} with its reason (F3); lost
  * connections are recovered at most 2 s apart and unacknowledged tasks delivered again (F6).
  * {@link dev.cacheback.rabbitmq.RabbitWorkerMain} is the standalone worker process, on the core's
- * {@link dev.cacheback.WorkerLauncher} (F4). Everything else here is package-private.
+ * {@link dev.cacheback.WorkerLauncher} (F4). {@link dev.cacheback.rabbitmq.RabbitBackplane} carries the
+ * invalidations of near caches ({@link dev.cacheback.spi.CacheBackend#tiered}) on a fanout exchange.
+ * Everything else here is package-private.
  */
 package dev.cacheback.rabbitmq;

@@ -17,6 +17,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
@@ -343,6 +344,25 @@ final class RedisConnector implements AutoCloseable {
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE, uri);
         c.setTimeout(timeout);
         return new Link(c, c.sync());
+    }
+
+    /**
+     * A new publish/subscribe connection of its own (standalone Redis only), made asynchronously, with
+     * this connector's options (reconnects by itself, at most 2 s apart). The caller closes it.
+     */
+    CompletableFuture<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubAsync() {
+        if (cluster) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                    "a backplane on Redis Cluster is not supported: give it the URI of a standalone Redis"));
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new RedisUnavailableException("The connection to " + description + " is closed", null));
+        }
+        try {
+            return client.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Closes the shared connection and shuts the client (and its threads) down. Idempotent. */

@@ -78,6 +78,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * redone at once, not after {@code claimIdle} (DESIGN.md F6). Connections are made again at most 2 s
  * apart.
  *
+ * <p>Operators: {@link #state()} reports each {@linkplain #knownQueues() known queue}'s waiting, delayed,
+ * pending and dead-lettered entries; {@link #deadLetters(int)} lists {@code <stream>:dead} and
+ * {@link #requeue(String)} / {@link #requeueAll()} move dead letters back into the stream as first
+ * attempts, each by one script, so a dead letter is re-queued once however many operators ask.
+ *
  * <p>Task options honoured: {@code queue} and {@code expiration}; any other is refused when a job is
  * created, naming it.
  *
@@ -114,6 +119,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
     private final String description;
     private final Set<String> groupsMade = ConcurrentHashMap.newKeySet();
     private volatile RedisConnector connector;
+    private volatile QueueContext context;
     private volatile StreamWorker streamWorker;
     private volatile boolean closed;
 
@@ -161,6 +167,7 @@ public final class RedisRefreshQueue implements RefreshQueue {
         RedisConnector c = new RedisConnector(uri, cluster, commandTimeout, connectTimeout, context.clock(), probeInterval,
                 "Redis refresh queue");
         connector = c;
+        this.context = context;
         c.start(connectTimeout);
         if (worker) {
             StreamWorker w = new StreamWorker(this, c, context);
@@ -295,6 +302,257 @@ public final class RedisRefreshQueue implements RefreshQueue {
     /** The queues this queue's worker consumes, or an empty list when it only produces. */
     public List<String> consumedQueues() {
         return worker ? queues : List.of();
+    }
+
+    // ------------------------------------------------------------------ fleet state
+
+    /**
+     * One round trip per queue: {@code XLEN} of the stream, {@code XPENDING} of the group, {@code ZCARD}
+     * of the delayed set and {@code XLEN} of the dead-letter stream. KEYS: stream, delayed set, dead
+     * stream. ARGV: group. A stream without the group (nothing enqueued yet) has no pending entries.
+     */
+    static final RedisConnector.Script STATE = RedisConnector.Script.of("""
+            local len = redis.call('XLEN', KEYS[1])
+            local pending = 0
+            local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1])
+            if ok and type(p) == 'table' then pending = p[1] end
+            return {len, pending, redis.call('ZCARD', KEYS[2]), redis.call('XLEN', KEYS[3])}
+            """);
+
+    /**
+     * Moves one dead letter back into the stream as a first attempt, if it is still there. KEYS: stream,
+     * dead stream. ARGV: dead entry id, task, job, key, max length.
+     */
+    static final RedisConnector.Script REQUEUE = RedisConnector.Script.of("""
+            if #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1]) == 0 then
+                return 0
+            end
+            redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'task', ARGV[2], 'job', ARGV[3], 'key', ARGV[4])
+            redis.call('XDEL', KEYS[2], ARGV[1])
+            return 1
+            """);
+
+    /** The queues this queue reports on: its default queue, then those its worker consumes. */
+    public List<String> knownQueues() {
+        LinkedHashSet<String> known = new LinkedHashSet<>();
+        known.add(defaultQueue);
+        if (worker) {
+            known.addAll(queues);
+        }
+        return List.copyOf(known);
+    }
+
+    /**
+     * Per {@linkplain #knownQueues() known queue}: waiting = stream entries not pending; retrying = the
+     * delayed set; in flight = the group's pending entries (every worker's, in every process); dead
+     * letters = the dead-letter stream's length. One script per queue on the shared connection.
+     *
+     * @throws RefreshQueueException when Redis does not answer
+     * @throws IllegalStateException when no runtime opened this queue
+     */
+    @Override
+    public List<dev.cacheback.spi.QueueState> state() {
+        RedisConnector c = requireOpened();
+        List<dev.cacheback.spi.QueueState> states = new ArrayList<>();
+        for (String q : knownQueues()) {
+            byte[][] keys = {bytes(streamKey(q)), bytes(delayedSetKey(q)), bytes(deadLetterStreamKey(q))};
+            List<Object> counts = redis(c, "read the state of queue " + q, r -> RedisConnector.eval(r, STATE,
+                    io.lettuce.core.ScriptOutputType.MULTI, keys, bytes(group)));
+            long length = number(counts.get(0));
+            long pending = number(counts.get(1));
+            states.add(new dev.cacheback.spi.QueueState(q, Math.max(0, length - pending), number(counts.get(2)), pending,
+                    number(counts.get(3))));
+        }
+        return states;
+    }
+
+    /**
+     * The first {@code limit} entries of each known queue's dead-letter stream, oldest first; ids are
+     * {@code <queue>/<entry id>}.
+     *
+     * @throws RefreshQueueException when Redis does not answer
+     */
+    @Override
+    public List<dev.cacheback.spi.DeadLetter> deadLetters(int limit) {
+        RefreshQueue.requireLimit(limit);
+        RedisConnector c = requireOpened();
+        List<dev.cacheback.spi.DeadLetter> all = new ArrayList<>();
+        for (String q : knownQueues()) {
+            List<io.lettuce.core.StreamMessage<byte[], byte[]>> entries = redis(c, "list the dead letters of queue " + q,
+                    r -> r.xrange(bytes(deadLetterStreamKey(q)), io.lettuce.core.Range.create("-", "+"),
+                            io.lettuce.core.Limit.from(limit)));
+            for (io.lettuce.core.StreamMessage<byte[], byte[]> entry : entries) {
+                all.add(deadLetter(q, entry));
+            }
+        }
+        return all.stream().sorted(java.util.Comparator.comparing(d -> d.deadAt() == null ? java.time.Instant.MIN : d.deadAt()))
+                .limit(limit).toList();
+    }
+
+    private static dev.cacheback.spi.DeadLetter deadLetter(String queue, io.lettuce.core.StreamMessage<byte[], byte[]> entry) {
+        Map<String, byte[]> fields = new java.util.HashMap<>();
+        entry.getBody().forEach((k, v) -> fields.put(new String(k, StandardCharsets.UTF_8), v));
+        String job = null;
+        String key = null;
+        byte[] raw = fields.get(TASK_FIELD);
+        if (raw != null) {
+            try {
+                RefreshTask task = RefreshTask.fromBytes(raw);
+                job = task.jobName();
+                key = task.key();
+            } catch (dev.cacheback.spi.MalformedTaskException e) {
+                // listed with "?" for job and key
+            }
+        }
+        int attempts = 1;
+        try {
+            attempts = Integer.parseInt(text(fields.get(ATTEMPT_FIELD), "1"));
+        } catch (NumberFormatException e) {
+            // an entry written by hand
+        }
+        java.time.Instant at;
+        try {
+            at = java.time.Instant.ofEpochMilli(Long.parseLong(text(fields.get("at"),
+                    entry.getId().substring(0, entry.getId().indexOf('-')))));
+        } catch (RuntimeException e) {
+            at = null;
+        }
+        return new dev.cacheback.spi.DeadLetter(queue + "/" + entry.getId(), queue, job, key,
+                text(fields.get(REASON_FIELD), ""), attempts, at);
+    }
+
+    /**
+     * Moves the dead letter {@code <queue>/<entry id>} back into its queue's stream as a first attempt
+     * (its task made anew by the runtime's clock, without a lease), in one script: it is re-queued once
+     * even when two operators ask at once.
+     *
+     * @return whether it was there (and was moved)
+     * @throws RefreshQueueException when Redis does not answer
+     */
+    @Override
+    public boolean requeue(String id) {
+        Objects.requireNonNull(id, "id");
+        RedisConnector c = requireOpened();
+        int slash = id.lastIndexOf('/');
+        if (slash <= 0 || !knownQueues().contains(id.substring(0, slash))) {
+            return false;
+        }
+        String q = id.substring(0, slash);
+        String entryId = id.substring(slash + 1);
+        List<io.lettuce.core.StreamMessage<byte[], byte[]>> found;
+        try {
+            found = redis(c, "read dead letter " + id, r -> r.xrange(bytes(deadLetterStreamKey(q)),
+                    io.lettuce.core.Range.create(entryId, entryId)));
+        } catch (RefreshQueueException e) {
+            if (e.getCause() instanceof io.lettuce.core.RedisCommandExecutionException) {
+                return false; // not an entry id Redis reads
+            }
+            throw e;
+        }
+        if (found.isEmpty()) {
+            return false;
+        }
+        return moveBack(c, q, found.get(0));
+    }
+
+    /**
+     * Re-queues every dead letter of every known queue held when the call starts, in batches of 100.
+     *
+     * @throws RefreshQueueException when Redis does not answer; those not yet moved stay dead letters
+     */
+    @Override
+    public int requeueAll() {
+        RedisConnector c = requireOpened();
+        int moved = 0;
+        for (String q : knownQueues()) {
+            byte[] dead = bytes(deadLetterStreamKey(q));
+            long held = redis(c, "count the dead letters of queue " + q, r -> r.xlen(dead));
+            String after = "-";
+            while (held > 0) {
+                String from = after;
+                int count = (int) Math.min(100, held);
+                List<io.lettuce.core.StreamMessage<byte[], byte[]>> batch = redis(c, "list the dead letters of queue " + q,
+                        r -> r.xrange(dead, from.equals("-") ? io.lettuce.core.Range.create("-", "+")
+                                : io.lettuce.core.Range.from(io.lettuce.core.Range.Boundary.excluding(from),
+                                        io.lettuce.core.Range.Boundary.including("+")),
+                                io.lettuce.core.Limit.from(count)));
+                if (batch.isEmpty()) {
+                    break;
+                }
+                for (io.lettuce.core.StreamMessage<byte[], byte[]> entry : batch) {
+                    if (moveBack(c, q, entry)) {
+                        moved++;
+                    }
+                    after = entry.getId();
+                    held--;
+                }
+            }
+        }
+        return moved;
+    }
+
+    private boolean moveBack(RedisConnector c, String q, io.lettuce.core.StreamMessage<byte[], byte[]> entry) {
+        byte[] raw = null;
+        for (Map.Entry<byte[], byte[]> field : entry.getBody().entrySet()) {
+            if (TASK_FIELD.equals(new String(field.getKey(), StandardCharsets.UTF_8))) {
+                raw = field.getValue();
+            }
+        }
+        byte[] task = raw != null ? raw : new byte[0];
+        String job = "?";
+        String key = "?";
+        try {
+            RefreshTask renewed = RefreshTask.fromBytes(task).renewed(clock().instant());
+            task = renewed.toBytes();
+            job = renewed.jobName();
+            key = renewed.key();
+        } catch (dev.cacheback.spi.MalformedTaskException e) {
+            // moved as it is: the worker dead-letters it again, with the reason
+        }
+        String stream = streamKey(q);
+        byte[][] keys = {bytes(stream), bytes(deadLetterStreamKey(q))};
+        byte[][] args = {bytes(entry.getId()), task, bytes(job), bytes(key), bytes(Long.toString(maxLength))};
+        Long moved = redis(c, "re-queue dead letter " + q + "/" + entry.getId(), r -> {
+            ensureGroup(r, stream);
+            return RedisConnector.eval(r, REQUEUE, io.lettuce.core.ScriptOutputType.INTEGER, keys, args);
+        });
+        if (moved != null && moved == 1) {
+            org.slf4j.LoggerFactory.getLogger("cacheback").info("Re-queued dead letter {}/{} into {}", q, entry.getId(), stream);
+            return true;
+        }
+        return false;
+    }
+
+    private <T> T redis(RedisConnector c, String what, java.util.function.Function<RedisClusterCommands<byte[], byte[]>, T> command) {
+        if (closed) {
+            throw new RefreshQueueException("The Redis refresh queue " + describe() + " is closed");
+        }
+        try {
+            return c.call(command);
+        } catch (RuntimeException e) {
+            throw new RefreshQueueException("Unable to " + what + " on " + c.description() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private RedisConnector requireOpened() {
+        RedisConnector c = connector;
+        if (c == null) {
+            throw new IllegalStateException("The Redis queue is not opened: give it to Cacheback.builder().queue(…)");
+        }
+        return c;
+    }
+
+    private java.time.Clock clock() {
+        QueueContext ctx = context;
+        return ctx != null ? ctx.clock() : java.time.Clock.systemUTC();
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static String text(byte[] value, String absent) {
+        return value == null ? absent : new String(value, StandardCharsets.UTF_8);
     }
 
     @Override

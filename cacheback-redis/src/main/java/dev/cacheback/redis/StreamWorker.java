@@ -97,13 +97,13 @@ final class StreamWorker {
 
     /**
      * Adds the task to the dead-letter stream and acknowledges and deletes the entry. KEYS: stream, dead
-     * stream. ARGV: group, id, task, reason, attempt, max length, consumer.
+     * stream. ARGV: group, id, task, reason, attempt, max length, consumer, when (epoch ms, runtime's clock).
      */
     static final RedisConnector.Script DEAD = RedisConnector.Script.of("""
             local n = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
             if n == 1 then
                 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'task', ARGV[3], 'reason', ARGV[4],
-                    'attempt', ARGV[5], 'id', ARGV[2], 'consumer', ARGV[7])
+                    'attempt', ARGV[5], 'id', ARGV[2], 'consumer', ARGV[7], 'at', ARGV[8])
             end
             redis.call('XDEL', KEYS[1], ARGV[2])
             return n
@@ -481,7 +481,8 @@ final class StreamWorker {
             byte[][] keys = {state.key, RedisRefreshQueue.bytes(state.stream + RedisRefreshQueue.DEAD_SUFFIX)};
             connector.call(r -> RedisConnector.eval(r, DEAD, ScriptOutputType.INTEGER, keys, group, id(),
                     raw != null ? raw : new byte[0], RedisRefreshQueue.bytes(reason), ascii(attempt),
-                    ascii(queue.maxLength()), RedisRefreshQueue.bytes(queue.consumerName())));
+                    ascii(queue.maxLength()), RedisRefreshQueue.bytes(queue.consumerName()),
+                    ascii(context.clock().millis())));
             log.error("Moved refresh entry {} of {} to {}: {}", message.getId(), state.stream,
                     state.stream + RedisRefreshQueue.DEAD_SUFFIX, reason.replace('\n', ' ').replace('\r', ' '));
         }

@@ -13,6 +13,8 @@
  *       Running tasks send heartbeats ({@code XCLAIM … JUSTID}) so they are never claimed by a second
  *       worker; a worker reads its own pending entries first after (re)connecting, so a Redis restart
  *       loses no task.</li>
+ *   <li>{@link dev.cacheback.redis.RedisBackplane}: a backplane on Redis pub/sub for near caches
+ *       ({@link dev.cacheback.spi.CacheBackend#tiered}).</li>
  *   <li>{@link dev.cacheback.redis.RedisWorkerMain}: the standalone worker's command, on
  *       {@link dev.cacheback.WorkerLauncher}.</li>
  * </ul>

@@ -75,9 +75,18 @@ class CrossProcessRefreshTest {
 
     /** Starts 3 processes, waits until each is ready, opens the gate, and returns their output once they exit. */
     private List<List<String>> stampedeFromThreeProcesses(String key, boolean fetchOnMiss) {
+        return stampedeFromThreeProcesses(key, fetchOnMiss, null);
+    }
+
+    /** The same, each process with a near level over Redis when {@code nearChannel} is given. */
+    private List<List<String>> stampedeFromThreeProcesses(String key, boolean fetchOnMiss, String nearChannel) {
         for (int i = 1; i <= 3; i++) {
-            processes.add(JvmProcess.start("p" + i, StampedeMain.class, TestServers.redisUri(), KEY_PREFIX, STREAM_PREFIX,
+            List<String> args = new ArrayList<>(List.of(TestServers.redisUri(), KEY_PREFIX, STREAM_PREFIX,
                     queue, JOB, counterKey, gateKey, key, String.valueOf(fetchOnMiss)));
+            if (nearChannel != null) {
+                args.add(nearChannel);
+            }
+            processes.add(JvmProcess.start("p" + i, StampedeMain.class, args.toArray(String[]::new)));
         }
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
                 .until(() -> processes.stream().allMatch(p -> p.printed("READY") || !p.isAlive()));
@@ -169,5 +178,37 @@ class CrossProcessRefreshTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> "cold#1".equals(workerJob.rawGet("cold").orElseThrow().data()));
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> fetches() == 1);
         assertThat(tasksAdded()).isEqualTo(1);
+    }
+
+    @Test
+    void fortyEightReadersOfAStaleKeyInThreeProcessesWithNearCachesMakeOneTaskAndOneFetch() {
+        JobSettings settings = JobSettings.builder().name(JOB).build();
+        TestClock anHourAgo = new TestClock(Instant.now().minus(Duration.ofHours(1)));
+        try (Cacheback seeder = Cacheback.builder().clock(anHourAgo).queue(new ManualRefreshQueue())
+                .cache("default", RedisCacheBackend.builder(TestServers.redisUri()).keyPrefix(KEY_PREFIX).build()).build()) {
+            new RedisCountingJob(seeder, settings, redis.redis(), counterKey).set("near-hot", "seed");
+        }
+        startWorker(settings);
+
+        List<List<String>> outputs = stampedeFromThreeProcesses("near-hot", true, RUN + ":near");
+
+        assertThat(outputs).allMatch(lines -> lines.contains("NEAR 1"), "each process held the stale entry in its near level");
+        assertThat(results(outputs)).hasSize(48).contains("seed").isSubsetOf("seed", "near-hot#1");
+        assertThat(sum(outputs, "enqueued")).isEqualTo(1);
+        assertThat(sum(outputs, "fallback")).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> fetches() == 1);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> fetches() == 1);
+        assertThat(tasksAdded()).isEqualTo(1);
+    }
+
+    @Test
+    void fortyEightReadersOfAMissingKeyInThreeProcessesWithNearCachesFetchAtMostOncePerProcess() {
+        startWorker(JobSettings.builder().name(JOB).build());
+
+        List<List<String>> outputs = stampedeFromThreeProcesses("near-cold", true, RUN + ":near");
+
+        assertThat(results(outputs)).hasSize(48).allMatch(r -> r.startsWith("near-cold#"));
+        assertThat(fetches()).as("one fetch per process at most").isBetween(1L, 3L);
+        assertThat(sum(outputs, "enqueued")).isZero();
     }
 }

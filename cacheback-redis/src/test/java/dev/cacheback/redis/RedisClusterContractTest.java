@@ -113,6 +113,30 @@ class RedisClusterContractTest extends CacheBackendContract {
     }
 
     @Test
+    void getManyOfAHundredHitsIsOneMgetPerSlotAndNoGet() {
+        CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(prefix + ".cluster-many").build());
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            keys.add("k" + i);
+        }
+        Map<String, String> fetched = job.getMany(keys);
+        Set<Integer> slots = keys.stream().map(k -> SlotHash.getSlot(KEY_PREFIX + job.key(k))).collect(Collectors.toSet());
+        nodes.forEach(n -> n.cli("config", "resetstat"));
+        assertThat(job.getMany(keys)).isEqualTo(fetched);
+        long mgets = 0;
+        long gets = 0;
+        for (RedisServerProcess node : nodes) {
+            String info = node.cli("info", "commandstats");
+            mgets += RedisGetManyRoundTripTest.calls(info, "mget");
+            gets += RedisGetManyRoundTripTest.calls(info, "get");
+        }
+        // Lettuce splits the MGET by slot and sends the parts to their nodes at once, then waits for all
+        assertThat(mgets).isEqualTo(slots.size());
+        assertThat(gets).isZero();
+        assertThat(job.fetches()).isEqualTo(100);
+    }
+
+    @Test
     void sixtyFourReadersOfAStaleKeyMakeOneTaskThroughRedisStreamsOnTheCluster() {
         TestClock clock = new TestClock(Instant.now());
         RecordingListener heard = new RecordingListener();

@@ -2,6 +2,9 @@ package dev.cacheback.redis;
 
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
+import dev.cacheback.NearCache;
+import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.test.RecordingListener;
 import dev.cacheback.test.Stampede;
 import io.lettuce.core.KeyValue;
@@ -14,7 +17,9 @@ import java.util.List;
  * queue), prints {@code READY}, waits for the test to open the gate (a Redis list), releases 16
  * threads together at one key, prints what they got and the events it heard, and exits.
  *
- * <p>Args: redisUri keyPrefix streamPrefix queue jobName counterKey gateKey key fetchOnMiss
+ * <p>Args: redisUri keyPrefix streamPrefix queue jobName counterKey gateKey key fetchOnMiss [nearChannel]; with
+ * a near channel the cache is a near level over Redis ({@link RedisBackplane} on that channel), subscribed and
+ * filled with the key's entry (by a {@code rawGet}, which decides nothing) before {@code READY}.
  */
 public final class StampedeMain {
 
@@ -31,15 +36,29 @@ public final class StampedeMain {
         String gateKey = args[6];
         String key = args[7];
         boolean fetchOnMiss = Boolean.parseBoolean(args[8]);
+        String nearChannel = args.length > 9 ? args[9] : null;
         RecordingListener events = new RecordingListener();
+        CacheBackend cache = RedisCacheBackend.builder(uri).keyPrefix(keyPrefix).build();
+        if (nearChannel != null) {
+            cache = CacheBackend.tiered(cache, NearCache.builder()
+                    .backplane(RedisBackplane.builder(uri).channel(nearChannel).build()).build());
+        }
         try (RedisTestSupport redis = RedisTestSupport.on(uri);
              Cacheback cacheback = Cacheback.builder().listener(events)
-                     .cache("default", RedisCacheBackend.builder(uri).keyPrefix(keyPrefix).build())
+                     .cache("default", cache)
                      .queue(RedisRefreshQueue.builder(uri).streamPrefix(streamPrefix).defaultQueue(queue).build())
                      .build()) {
             RedisCountingJob job = new RedisCountingJob(cacheback, JobSettings.builder().name(jobName)
                     .fetchOnMiss(fetchOnMiss).build(), redis.redis(), counterKey);
             job.key(key);
+            if (cache instanceof TieredCacheBackend tiered) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!tiered.nearServing() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                job.rawGet(key); // fills the near level, if there is an entry
+                System.out.println("NEAR " + tiered.nearSize());
+            }
             System.out.println("READY");
             redis.timeout(Duration.ofSeconds(70));
             KeyValue<String, String> gate = redis.redis().blpop(60, gateKey);

@@ -23,7 +23,7 @@ public final class ConsoleDemo {
         private volatile CacheStatus lastStatus;
 
         SlowQuoteJob(Cacheback cacheback, Duration lifetime, Duration delay) {
-            super(cacheback, JobSettings.builder().name("sandbox.quote").lifetime(lifetime).build());
+            super(cacheback, JobSettings.builder().name("sandbox.quote").lifetime(lifetime).earlyRefreshBeta(0).build());
             this.delay = delay;
         }
 

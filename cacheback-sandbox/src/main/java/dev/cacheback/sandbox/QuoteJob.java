@@ -16,8 +16,9 @@ public class QuoteJob extends Job<String, Quote> {
     private final SlowQuoteSource source;
 
     public QuoteJob(dev.cacheback.Cacheback cacheback, SlowQuoteSource source, SandboxProperties properties) {
+        // early refresh off: the page is there to show a STALE answer while the refresh runs
         super(cacheback, JobSettings.builder().name(NAME).lifetime(properties.lifetime())
-                .refreshTimeout(properties.fetchDelay().multipliedBy(10)).build());
+                .refreshTimeout(properties.fetchDelay().multipliedBy(10)).earlyRefreshBeta(0).build());
         this.source = source;
     }
 

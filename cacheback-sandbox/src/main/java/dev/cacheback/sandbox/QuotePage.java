@@ -127,7 +127,7 @@ public class QuotePage {
                 <body>
                 <h1>Cacheback sandbox</h1>
                 <nav><a id="via-job" href="/?symbol=%1$s">through a job</a><a id="via-method" href="/method?symbol=%1$s">through an @Cached method</a>
-                <a href="/actuator/cacheback">/actuator/cacheback</a><a href="/actuator/health">/actuator/health</a></nav>
+                <a id="fleet" href="/fleet">fleet</a><a href="/actuator/cacheback">/actuator/cacheback</a><a href="/actuator/health">/actuator/health</a></nav>
                 <p>Quote for <b>%1$s</b> read through %2$s, from a source that takes %3$d ms per read.
                 Lifetime %4$s: older data is served <i>stale</i> at once while a worker refreshes it.
                 Runs on %12$s.</p>

@@ -15,7 +15,8 @@ public class QuoteService {
         this.source = source;
     }
 
-    @Cached(name = NAME, lifetime = "${sandbox.lifetime:10s}", refreshTimeout = "15s")
+    // early refresh off: the page is there to show a STALE answer while the refresh runs
+    @Cached(name = NAME, lifetime = "${sandbox.lifetime:10s}", refreshTimeout = "15s", earlyRefreshBeta = "0")
     public Quote quote(String symbol) throws InterruptedException {
         return source.load(symbol, "method");
     }

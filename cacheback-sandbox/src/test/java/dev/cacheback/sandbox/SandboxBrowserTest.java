@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * time), never on wall-clock durations measured here.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"sandbox.lifetime=3s", "sandbox.fetch-delay=1500ms", "spring.main.banner-mode=off"})
+        properties = {"sandbox.lifetime=3s", "sandbox.fetch-delay=1500ms", "spring.main.banner-mode=off",
+                "cacheback.retry.max-attempts=2", "cacheback.retry.initial-backoff=100ms"})
 class SandboxBrowserTest {
 
     private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_BINARY", "/usr/bin/chromium");
@@ -115,6 +116,53 @@ class SandboxBrowserTest {
     private Reading open(String path) {
         browser.get("http://localhost:" + port + path);
         return read();
+    }
+
+    /** Clicks a button of the fleet page and waits for the page its form redirects to. */
+    private void clickOnFleet(WebElement button) {
+        WebElement before = browser.findElement(By.id("at"));
+        button.click();
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(ExpectedConditions.stalenessOf(before));
+        wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState"))
+                && !d.findElements(By.id("at")).isEmpty());
+    }
+
+    private String fleetCell(String cls) {
+        return browser.findElement(By.cssSelector("#queues td." + cls)).getText().trim();
+    }
+
+    @Test
+    void theFleetPageShowsADeadLetterAndItsButtonReQueuesIt() {
+        assertThat(open("/?symbol=FLEET").status()).isEqualTo("MISS");
+        browser.findElement(By.id("fleet")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.id("at")).isEmpty());
+        assertThat(text("source")).isEqualTo("answering");
+        assertThat(fleetCell("dead")).isEqualTo("0");
+
+        // break the source, then ask for a refresh: it fails twice and is dead-lettered
+        clickOnFleet(browser.findElement(By.id("toggle-source")));
+        assertThat(text("source")).isEqualTo("down");
+        open("/?symbol=FLEET");
+        submit("invalidate");
+        browser.get("http://localhost:" + port + "/fleet");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            browser.navigate().refresh();
+            return !browser.findElements(By.cssSelector("tr.dead-letter")).isEmpty();
+        });
+        assertThat(fleetCell("dead")).isEqualTo("1");
+        assertThat(browser.findElement(By.cssSelector("tr.dead-letter")).getText())
+                .contains(QuoteJob.NAME).contains("failed 2 times").contains("the quote source is down");
+
+        // mend it, and re-queue the dead letter with its button: the worker brings version 2
+        clickOnFleet(browser.findElement(By.id("toggle-source")));
+        assertThat(text("source")).isEqualTo("answering");
+        clickOnFleet(browser.findElement(By.cssSelector("tr.dead-letter button.requeue")));
+        assertThat(browser.findElements(By.cssSelector("tr.dead-letter"))).isEmpty();
+        assertThat(fleetCell("dead")).isEqualTo("0");
+        Reading refreshed = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300))
+                .until(() -> open("/?symbol=FLEET"), r -> r.version() == 2);
+        assertThat(refreshed.status()).isEqualTo("HIT");
     }
 
     @Test

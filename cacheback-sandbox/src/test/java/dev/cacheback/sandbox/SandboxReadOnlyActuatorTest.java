@@ -8,7 +8,7 @@ import java.net.http.HttpResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With {@code management.endpoint.cacheback.access=read-only}, Actuator's rule, the write operation is gone. */
+/** With {@code management.endpoint.cacheback.access=read-only}, Actuator's rule, the write operations are gone. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"management.endpoint.cacheback.access=read-only", "spring.main.banner-mode=off"})
 class SandboxReadOnlyActuatorTest {
@@ -21,5 +21,10 @@ class SandboxReadOnlyActuatorTest {
         HttpResponse<String> refused = SandboxActuatorTest.post(port, "/actuator/cacheback/sandbox.quote-job",
                 "{\"action\":\"delete\",\"args\":\"HTTP\"}");
         assertThat(refused.statusCode()).isIn(404, 405);
+        // the dead letters are listed, but re-queuing them is a write operation too
+        assertThat(SandboxActuatorTest.get(port, "/actuator/cacheback/queue/dead-letters").statusCode()).isEqualTo(200);
+        HttpResponse<String> requeue = SandboxActuatorTest.post(port, "/actuator/cacheback/queue/dead-letters",
+                "{\"all\":true}");
+        assertThat(requeue.statusCode()).isIn(404, 405);
     }
 }

@@ -1,6 +1,9 @@
 package dev.cacheback.spring;
 
 import dev.cacheback.CachebackListener;
+import dev.cacheback.micrometer.CachebackMetrics;
+import dev.cacheback.NearCache;
+import dev.cacheback.spi.Backplane;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.RefreshQueue;
@@ -27,11 +30,14 @@ import java.util.List;
  * {@link dev.cacheback.Cacheback} bean. Redis, memcached and RabbitMQ are only touched when their
  * modules are on the classpath. Also proxies {@link Cached @Cached} methods, starts the workers once
  * the context is refreshed and keeps a worker node's JVM up ({@link WorkerNode}) and, with
- * Micrometer, records metrics.
+ * Micrometer, records metrics ({@link CachebackMetrics}, with a {@code MeterRegistry} bean) and
+ * observations ({@link dev.cacheback.micrometer.CachebackObservations}, with an
+ * {@code ObservationRegistry} bean; an {@link dev.cacheback.Instrumentation} bean replaces them).
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+        "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
 @ConditionalOnClass(dev.cacheback.Cacheback.class)
 @ConditionalOnBooleanProperty(name = "cacheback.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(CachebackProperties.class)
@@ -93,6 +99,7 @@ public class CachebackAutoConfiguration {
         dev.cacheback.Cacheback cacheback(CachebackProperties properties, ObjectProvider<Codec> codec,
                 ObjectProvider<CachebackListener> listeners, ObjectProvider<CachebackBuilderCustomizer> customizers,
                 ObjectProvider<CacheBackendFactory> cacheFactories, ObjectProvider<RefreshQueueFactory> queueFactories,
+                ObjectProvider<BackplaneFactory> backplaneFactories,
                 InProcessWorkerPool workerPool, StaleReadDispatcher staleReadDispatcher) {
             dev.cacheback.Cacheback.Builder builder = dev.cacheback.Cacheback.builder();
             if (staleReadDispatcher.executor() != null) {
@@ -117,6 +124,10 @@ public class CachebackAutoConfiguration {
                 properties.getCaches().forEach((alias, cache) -> {
                     CacheBackend backend = cache(alias, cache, cacheFactories);
                     created.add(backend);
+                    if (cache.getNear().isEnabled()) {
+                        backend = near(alias, cache, backend, backplaneFactories);
+                        created.set(created.size() - 1, backend);
+                    }
                     builder.cache(alias, backend);
                 });
                 RefreshQueue queue = queue(properties, queueFactories, workerPool);
@@ -166,6 +177,49 @@ public class CachebackAutoConfiguration {
         };
     }
 
+    /** {@code remote} with a near level in front, its backplane made from {@code cacheback.caches.<alias>.near.*}. */
+    private static CacheBackend near(String alias, CachebackProperties.Cache cache, CacheBackend remote,
+            ObjectProvider<BackplaneFactory> factories) {
+        String prefix = CacheBackendFactory.prefix(alias);
+        CachebackProperties.Near near = cache.getNear();
+        CachebackProperties.BackplaneType type = near.getBackplane();
+        if (type == null) {
+            if (cache.getType() != CachebackProperties.CacheType.REDIS) {
+                throw new CachebackConfigurationException(prefix + ".near.enabled is true but " + prefix
+                        + ".near.backplane is not set.", "Set " + prefix + ".near.backplane to redis or rabbitmq, and "
+                        + prefix + ".near.backplane-address to its server.");
+            }
+            type = CachebackProperties.BackplaneType.REDIS;
+        }
+        String address = near.getBackplaneAddress();
+        if ((address == null || address.isBlank()) && type == CachebackProperties.BackplaneType.REDIS
+                && cache.getType() == CachebackProperties.CacheType.REDIS) {
+            address = cache.getAddress();
+        }
+        if (address == null || address.isBlank()) {
+            throw new CachebackConfigurationException(prefix + ".near.backplane-address is not set.", "Set "
+                    + prefix + ".near.backplane-address, such as " + prefix + ".near.backplane-address="
+                    + (type == CachebackProperties.BackplaneType.REDIS ? "redis://127.0.0.1:6379" : "amqp://guest:guest@127.0.0.1:5672")
+                    + ".");
+        }
+        String resolved = address.trim();
+        CachebackProperties.BackplaneType chosen = type;
+        Backplane backplane = factories.orderedStream().filter(f -> f.type() == chosen).findFirst()
+                .orElseThrow(() -> missingModule(prefix + ".near.backplane", chosen))
+                .create(prefix, resolved, near);
+        try {
+            return CacheBackendFactory.build(prefix + ".near", () -> CacheBackend.tiered(remote, NearCache.builder()
+                    .backplane(backplane)
+                    .maximumSize(near.getMaximumSize())
+                    .maxDisconnectedStaleness(near.getMaxDisconnectedStaleness())
+                    .timeToLive(near.getTimeToLive())
+                    .build()));
+        } catch (RuntimeException e) {
+            backplane.close();
+            throw e;
+        }
+    }
+
     private static RefreshQueue queue(CachebackProperties properties, ObjectProvider<RefreshQueueFactory> factories,
             InProcessWorkerPool workerPool) {
         CachebackProperties.Queue queue = properties.getQueue();
@@ -202,6 +256,30 @@ public class CachebackAutoConfiguration {
         @Bean
         CachebackBuilderCustomizer cachebackMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
             return builder -> registry.ifAvailable(r -> builder.listener(new CachebackMetrics(r)));
+        }
+    }
+
+    /**
+     * Observations (issue 16): the application's {@link dev.cacheback.Instrumentation} bean if it has
+     * one, else {@link dev.cacheback.micrometer.CachebackObservations} on its {@code ObservationRegistry}
+     * (with Micrometer Tracing, the worker's refresh spans continue the traces of the requests that
+     * enqueued them).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.observation.ObservationRegistry")
+    static class ObservationConfiguration {
+
+        @Bean
+        CachebackBuilderCustomizer cachebackObservationCustomizer(ObjectProvider<dev.cacheback.Instrumentation> own,
+                ObjectProvider<io.micrometer.observation.ObservationRegistry> registry) {
+            return builder -> {
+                dev.cacheback.Instrumentation instrumentation = own.getIfUnique();
+                if (instrumentation != null) {
+                    builder.instrumentation(instrumentation);
+                } else {
+                    registry.ifUnique(r -> builder.instrumentation(dev.cacheback.micrometer.CachebackObservations.of(r)));
+                }
+            };
         }
     }
 }

@@ -41,6 +41,16 @@ import java.util.Map;
  *       servlet application {@link CachebackEndpointArgsFilter} hands the operation {@code args} as
  *       JSON text, as Actuator reads bodies as strings; elsewhere (JMX, WebFlux) give {@code args}
  *       as JSON text yourself.</li>
+ *   <li>Fleet state: each job above carries its {@code state} ({@link dev.cacheback.Job#state()}: hits,
+ *       stale, misses, fetches in flight, failures, the last errors, backoff and breaker), and
+ *       {@code GET /actuator/cacheback} also shows {@code fleet}: the queue's state per queue (waiting,
+ *       retrying, in flight, dead letters; {@code -1} where the broker cannot tell) and its first
+ *       {@value #DEAD_LETTERS_SHOWN} dead letters.</li>
+ *   <li>{@code GET /actuator/cacheback/queue/dead-letters}: the first {@value #DEAD_LETTERS_LISTED} dead
+ *       letters (id, queue, job, key, reason, attempts, when).</li>
+ *   <li>{@code POST /actuator/cacheback/queue/dead-letters} with {@code {"id": "…"}} re-queues one dead
+ *       letter, with {@code {"all": true}} every one held; answers how many were re-queued. An id no dead
+ *       letter has answers 404.</li>
  * </ul>
  */
 @Endpoint(id = "cacheback")
@@ -69,7 +79,145 @@ public class CachebackEndpoint {
         Map<String, Object> jobs = new LinkedHashMap<>();
         cacheback.jobs().stream().sorted(Comparator.comparing(Job::name)).forEach(job -> jobs.put(job.name(), describe(job)));
         result.put("jobs", jobs);
+        result.put("fleet", fleet());
         return result;
+    }
+
+    // ------------------------------------------------------------------ fleet state
+
+    /** How many dead letters {@link #runtime()} shows. */
+    static final int DEAD_LETTERS_SHOWN = 20;
+    /** How many dead letters {@link #deadLetters} lists. */
+    static final int DEAD_LETTERS_LISTED = 100;
+
+    private Map<String, Object> fleet() {
+        dev.cacheback.FleetState state = cacheback.state();
+        Map<String, Object> fleet = new LinkedHashMap<>();
+        fleet.put("at", state.at().toString());
+        fleet.put("queue", state.queue());
+        fleet.put("queues", state.queues().stream().map(CachebackEndpoint::queueState).toList());
+        if (state.queueError() != null) {
+            fleet.put("queueError", state.queueError());
+            fleet.put("deadLetters", List.of());
+            return fleet;
+        }
+        try {
+            fleet.put("deadLetters", cacheback.queue().deadLetters(DEAD_LETTERS_SHOWN).stream()
+                    .map(CachebackEndpoint::deadLetter).toList());
+        } catch (RuntimeException e) {
+            fleet.put("queueError", String.valueOf(e.getMessage()));
+            fleet.put("deadLetters", List.of());
+        }
+        return fleet;
+    }
+
+    /** The paths below the endpoint's of the dead-letter operations: {@code queue/dead-letters}. */
+    private static void requireDeadLettersPath(String section, String what) {
+        if (!"queue".equals(section) || !"dead-letters".equals(what)) {
+            throw new NoSuchJobException("No operation at " + section + "/" + what + "; dead letters are at queue/dead-letters");
+        }
+    }
+
+    /**
+     * The first {@value #DEAD_LETTERS_LISTED} dead letters, oldest first: {@code GET /actuator/cacheback/queue/dead-letters}.
+     *
+     * @throws NoSuchJobException when the path is not {@code queue/dead-letters}
+     * @throws dev.cacheback.spi.RefreshQueueException when the broker does not answer
+     */
+    @ReadOperation
+    public Map<String, Object> deadLetters(@Selector String section, @Selector String what) {
+        requireDeadLettersPath(section, what);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("queue", cacheback.queue().describe());
+        result.put("deadLetters", cacheback.queue().deadLetters(DEAD_LETTERS_LISTED).stream()
+                .map(CachebackEndpoint::deadLetter).toList());
+        return result;
+    }
+
+    /**
+     * Re-queues one dead letter ({@code id}) or every one ({@code all} true):
+     * {@code POST /actuator/cacheback/queue/dead-letters}.
+     *
+     * @throws NoSuchJobException when the path is not {@code queue/dead-letters}, or no dead letter has {@code id}
+     * @throws IllegalArgumentException when neither or both of {@code id} and {@code all} are given
+     * @throws dev.cacheback.spi.RefreshQueueException when the broker does not answer
+     */
+    @WriteOperation
+    public Map<String, Object> requeue(@Selector String section, @Selector String what, @Nullable String id,
+                                       @Nullable Boolean all) {
+        requireDeadLettersPath(section, what);
+        boolean everyOne = Boolean.TRUE.equals(all);
+        if ((id == null) == !everyOne) {
+            throw new IllegalArgumentException("Give either \"id\" (one dead letter, as listed at queue/dead-letters) "
+                    + "or \"all\": true, not " + (id == null ? "neither" : "both"));
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        if (everyOne) {
+            result.put("requeued", cacheback.queue().requeueAll());
+            return result;
+        }
+        if (!cacheback.queue().requeue(id)) {
+            throw new NoSuchJobException("No dead letter has id \"" + id + "\" (it may have been re-queued already); "
+                    + "list them at queue/dead-letters");
+        }
+        result.put("id", id);
+        result.put("requeued", 1);
+        return result;
+    }
+
+    static Map<String, Object> jobState(dev.cacheback.JobState state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hits", state.hits());
+        m.put("stale", state.stale());
+        m.put("misses", state.misses());
+        m.put("refreshesInFlight", state.refreshesInFlight());
+        m.put("refreshFailures", state.refreshFailures());
+        m.put("lastErrors", state.lastErrors().stream().map(e -> {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("at", e.at().toString());
+            error.put("key", e.key());
+            error.put("message", e.message());
+            return error;
+        }).toList());
+        if (state.backoff() != null) {
+            Map<String, Object> backoff = new LinkedHashMap<>();
+            backoff.put("initial", state.backoff().initial().toString());
+            backoff.put("max", state.backoff().max().toString());
+            backoff.put("backedOff", state.backoff().backedOff());
+            backoff.put("lastUntil", state.backoff().lastUntil() == null ? null : state.backoff().lastUntil().toString());
+            m.put("backoff", backoff);
+        }
+        if (state.breaker() != null) {
+            Map<String, Object> breaker = new LinkedHashMap<>();
+            breaker.put("state", state.breaker().state().name());
+            breaker.put("failures", state.breaker().failures());
+            breaker.put("nextProbe", state.breaker().nextProbe() == null ? null : state.breaker().nextProbe().toString());
+            breaker.put("lastFailure", state.breaker().lastFailure());
+            m.put("breaker", breaker);
+        }
+        return m;
+    }
+
+    static Map<String, Object> queueState(dev.cacheback.spi.QueueState q) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("queue", q.queue());
+        m.put("waiting", q.waiting());
+        m.put("retrying", q.retrying());
+        m.put("inFlight", q.inFlight());
+        m.put("deadLetters", q.deadLetters());
+        return m;
+    }
+
+    static Map<String, Object> deadLetter(dev.cacheback.spi.DeadLetter d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", d.id());
+        m.put("queue", d.queue());
+        m.put("job", d.jobName());
+        m.put("key", d.key());
+        m.put("reason", d.reason());
+        m.put("attempts", d.attempts());
+        m.put("deadAt", d.deadAt() == null ? null : d.deadAt().toString());
+        return m;
     }
 
     /** One job, or nothing (404) when there is none by that name. */
@@ -240,7 +388,12 @@ public class CachebackEndpoint {
         d.put("hardFetchTimeout", text(job.hardFetchTimeout()));
         d.put("sourceBreakerFailures", job.settings().sourceBreakerFailures());
         d.put("sourceBreakerWindow", text(job.settings().sourceBreakerWindow()));
+        d.put("refreshBackoffInitial", text(job.settings().refreshBackoffInitial()));
+        d.put("refreshBackoffMax", text(job.settings().refreshBackoffMax()));
+        d.put("earlyRefreshBeta", job.settings().earlyRefreshBeta());
+        d.put("refreshAhead", job.settings().refreshAhead());
         d.put("sourceState", job.sourceState().name());
+        d.put("state", jobState(job.state()));
         return d;
     }
 

@@ -69,6 +69,14 @@ public class CachebackProperties {
      */
     private Map<String, Cache> caches = new LinkedHashMap<>();
 
+    /**
+     * Settings of {@code @Cached} jobs by job name, overriding the annotation's attributes (so one
+     * build can run with other lifetimes or timeouts per environment). A job name with dots goes in
+     * brackets: {@code cacheback.jobs[QuoteService.quote].soft-fetch-timeout=200ms}. A name that
+     * matches no {@code @Cached} method fails start-up.
+     */
+    private Map<String, JobProperties> jobs = new LinkedHashMap<>();
+
     /** The refresh queue. */
     private final Queue queue = new Queue();
 
@@ -134,6 +142,14 @@ public class CachebackProperties {
         this.errorLogInterval = errorLogInterval;
     }
 
+    public Map<String, JobProperties> getJobs() {
+        return jobs;
+    }
+
+    public void setJobs(Map<String, JobProperties> jobs) {
+        this.jobs = jobs;
+    }
+
     public Map<String, Cache> getCaches() {
         return caches;
     }
@@ -172,6 +188,14 @@ public class CachebackProperties {
         DUMMY
     }
 
+    /** Kinds of backplane for a near cache ({@code cacheback.caches.<alias>.near.backplane}). */
+    public enum BackplaneType {
+        /** Redis pub/sub (module cacheback-redis); {@code near.backplane-address} is a redis:// URI. */
+        REDIS,
+        /** A RabbitMQ fanout exchange (module cacheback-rabbitmq); {@code near.backplane-address} is an amqp:// URI. */
+        RABBITMQ
+    }
+
     /** Kinds of refresh queue. */
     public enum QueueType {
         /** A thread pool in this application (the worker's concurrency); options in {@code in-process.*}. */
@@ -180,6 +204,164 @@ public class CachebackProperties {
         REDIS,
         /** RabbitMQ (module cacheback-rabbitmq); {@code address} is an amqp:// URI; options in {@code rabbitmq.*}. */
         RABBITMQ
+    }
+
+    /** Settings of one {@code @Cached} job ({@code cacheback.jobs.<name>.*}); each unset one keeps the annotation's. */
+    public static class JobProperties {
+
+        /** How long fetched data stays fresh (JobSettings lifetime). Default: the annotation's, else 600 s. */
+        private Duration lifetime;
+
+        /** How long one refresh may take before another is tried. Default: the annotation's, else 60 s. */
+        private Duration refreshTimeout;
+
+        /** How long the cache keeps an entry, fresh or stale. Default: the annotation's, else 30 days. */
+        private Duration cacheTtl;
+
+        /** Whether a miss calls the method in the caller's thread. Default: the annotation's, else true. */
+        private Boolean fetchOnMiss;
+
+        /** How stale (from the fetch) data may be before a read refreshes it synchronously. Default: the annotation's, else never. */
+        private Duration fetchOnStaleThreshold;
+
+        /** Stale-if-error: answer stale data at most this stale when a synchronous refresh fails. Default: the annotation's, else off. */
+        private Duration failSafeMaxStaleness;
+
+        /** A read with stale data waits at most this long for its synchronous refresh, then answers the stale data. Default: the annotation's, else no timeout. */
+        private Duration softFetchTimeout;
+
+        /** A read waits at most this long for a synchronous call, then fails with FetchTimeoutException. Default: the annotation's, else no timeout. */
+        private Duration hardFetchTimeout;
+
+        /** Consecutive failed calls that open the job's source breaker; 0 for none. Default: the annotation's, else 0. */
+        private Integer sourceBreakerFailures;
+
+        /** How long the source breaker stays open before a probe. Default: the annotation's, else 30 s. */
+        private Duration sourceBreakerWindow;
+
+        /** Per-key backoff after a first failed refresh (set with refresh-backoff-max). Default: the annotation's, else none. */
+        private Duration refreshBackoffInitial;
+
+        /** The longest per-key backoff (set with refresh-backoff-initial). Default: the annotation's, else none. */
+        private Duration refreshBackoffMax;
+
+        /** XFetch's beta for early refresh on a hit; 0 turns it off. Default: the annotation's, else 1. */
+        private Double earlyRefreshBeta;
+
+        /** Refresh a hit in the last fraction of the lifetime (0.1 = last tenth). Default: the annotation's, else off. */
+        private Double refreshAhead;
+
+        public Duration getLifetime() {
+            return lifetime;
+        }
+
+        public void setLifetime(Duration lifetime) {
+            this.lifetime = lifetime;
+        }
+
+        public Duration getRefreshTimeout() {
+            return refreshTimeout;
+        }
+
+        public void setRefreshTimeout(Duration refreshTimeout) {
+            this.refreshTimeout = refreshTimeout;
+        }
+
+        public Duration getCacheTtl() {
+            return cacheTtl;
+        }
+
+        public void setCacheTtl(Duration cacheTtl) {
+            this.cacheTtl = cacheTtl;
+        }
+
+        public Boolean getFetchOnMiss() {
+            return fetchOnMiss;
+        }
+
+        public void setFetchOnMiss(Boolean fetchOnMiss) {
+            this.fetchOnMiss = fetchOnMiss;
+        }
+
+        public Duration getFetchOnStaleThreshold() {
+            return fetchOnStaleThreshold;
+        }
+
+        public void setFetchOnStaleThreshold(Duration fetchOnStaleThreshold) {
+            this.fetchOnStaleThreshold = fetchOnStaleThreshold;
+        }
+
+        public Duration getFailSafeMaxStaleness() {
+            return failSafeMaxStaleness;
+        }
+
+        public void setFailSafeMaxStaleness(Duration failSafeMaxStaleness) {
+            this.failSafeMaxStaleness = failSafeMaxStaleness;
+        }
+
+        public Duration getSoftFetchTimeout() {
+            return softFetchTimeout;
+        }
+
+        public void setSoftFetchTimeout(Duration softFetchTimeout) {
+            this.softFetchTimeout = softFetchTimeout;
+        }
+
+        public Duration getHardFetchTimeout() {
+            return hardFetchTimeout;
+        }
+
+        public void setHardFetchTimeout(Duration hardFetchTimeout) {
+            this.hardFetchTimeout = hardFetchTimeout;
+        }
+
+        public Integer getSourceBreakerFailures() {
+            return sourceBreakerFailures;
+        }
+
+        public void setSourceBreakerFailures(Integer sourceBreakerFailures) {
+            this.sourceBreakerFailures = sourceBreakerFailures;
+        }
+
+        public Duration getSourceBreakerWindow() {
+            return sourceBreakerWindow;
+        }
+
+        public void setSourceBreakerWindow(Duration sourceBreakerWindow) {
+            this.sourceBreakerWindow = sourceBreakerWindow;
+        }
+
+        public Duration getRefreshBackoffInitial() {
+            return refreshBackoffInitial;
+        }
+
+        public void setRefreshBackoffInitial(Duration refreshBackoffInitial) {
+            this.refreshBackoffInitial = refreshBackoffInitial;
+        }
+
+        public Duration getRefreshBackoffMax() {
+            return refreshBackoffMax;
+        }
+
+        public void setRefreshBackoffMax(Duration refreshBackoffMax) {
+            this.refreshBackoffMax = refreshBackoffMax;
+        }
+
+        public Double getEarlyRefreshBeta() {
+            return earlyRefreshBeta;
+        }
+
+        public void setEarlyRefreshBeta(Double earlyRefreshBeta) {
+            this.earlyRefreshBeta = earlyRefreshBeta;
+        }
+
+        public Double getRefreshAhead() {
+            return refreshAhead;
+        }
+
+        public void setRefreshAhead(Double refreshAhead) {
+            this.refreshAhead = refreshAhead;
+        }
     }
 
     /** One cache: its type, its address and the options of its type. */
@@ -202,6 +384,9 @@ public class CachebackProperties {
 
         /** Options of a memcached cache. */
         private final MemcachedCache memcached = new MemcachedCache();
+
+        /** A near (in-process) level in front of this cache, kept coherent by a backplane. */
+        private final Near near = new Near();
 
         public CacheType getType() {
             return type;
@@ -229,6 +414,108 @@ public class CachebackProperties {
 
         public MemcachedCache getMemcached() {
             return memcached;
+        }
+
+        public Near getNear() {
+            return near;
+        }
+    }
+
+    /** A near level in front of a cache ({@code cacheback.caches.<alias>.near.*}); see {@link dev.cacheback.NearCache}. */
+    public static class Near {
+
+        /** Whether reads are served from an in-process copy kept coherent across processes by a backplane. Default false. */
+        private boolean enabled = false;
+
+        /** Most entries held in process; the least recently used go first. Default 10,000. */
+        private long maximumSize = 10_000;
+
+        /**
+         * How long after another process's replacing write a copy may still be served while this process's
+         * backplane is cut or slow; then copies are bypassed until it is back. Default 2 s.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration maxDisconnectedStaleness = Duration.ofSeconds(2);
+
+        /** How long a copy lives at most after it was read from the remote cache. Default 5 minutes. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration timeToLive = Duration.ofMinutes(5);
+
+        /** Kind of backplane: redis or rabbitmq. Default: redis for a redis cache; required otherwise. */
+        private BackplaneType backplane;
+
+        /** The backplane's server: a redis:// or amqp:// URI. Default: the cache's address for a redis backplane in front of a redis cache. */
+        private String backplaneAddress;
+
+        /** The Redis channel or RabbitMQ fanout exchange the processes sharing this cache use. Default cacheback:near (Redis), cacheback.near (RabbitMQ). */
+        private String channel;
+
+        /** How often a process proves its backplane subscription; at most half of max-disconnected-staleness. Default 500 ms. */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration heartbeatInterval;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public long getMaximumSize() {
+            return maximumSize;
+        }
+
+        public void setMaximumSize(long maximumSize) {
+            this.maximumSize = maximumSize;
+        }
+
+        public Duration getMaxDisconnectedStaleness() {
+            return maxDisconnectedStaleness;
+        }
+
+        public void setMaxDisconnectedStaleness(Duration maxDisconnectedStaleness) {
+            this.maxDisconnectedStaleness = maxDisconnectedStaleness;
+        }
+
+        public Duration getTimeToLive() {
+            return timeToLive;
+        }
+
+        public void setTimeToLive(Duration timeToLive) {
+            this.timeToLive = timeToLive;
+        }
+
+        public BackplaneType getBackplane() {
+            return backplane;
+        }
+
+        public void setBackplane(BackplaneType backplane) {
+            this.backplane = backplane;
+        }
+
+        public String getBackplaneAddress() {
+            return backplaneAddress;
+        }
+
+        public void setBackplaneAddress(String backplaneAddress) {
+            this.backplaneAddress = backplaneAddress;
+        }
+
+        public String getChannel() {
+            return channel;
+        }
+
+        public void setChannel(String channel) {
+            this.channel = channel;
+        }
+
+        public Duration getHeartbeatInterval() {
+            return heartbeatInterval;
+        }
+
+        public void setHeartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
         }
     }
 

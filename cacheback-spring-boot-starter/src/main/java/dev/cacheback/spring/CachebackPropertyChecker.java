@@ -100,13 +100,21 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                 if (!ROOT.isAncestorOf(name) || problems.containsKey(name.toString())) {
                     continue;
                 }
+                if (isEnvironment(source) && name.getNumberOfElements() > 1
+                        && tree.find(ConfigurationPropertyName.of("cacheback").append(
+                                name.getElement(1, ConfigurationPropertyName.Form.UNIFORM)), 1) == null) {
+                    // CACHEBACK_REDIS_URI and the like: the environment is shared with other tools (the worker
+                    // commands, the test kit); only variables under a property or group of ours are checked
+                    continue;
+                }
                 ConfigurationProperty property = iterable.getConfigurationProperty(name);
                 Node found = tree.find(name, 1);
                 if (found == null || (!found.leaf() && !isEmpty(property))) {
                     String key = name.toString();
                     optionsMap |= key.contains(".options.");
+                    String dotted = dottedJobName(name);
                     problems.put(key, "Unknown property " + key + where(property, source) + ": did you mean "
-                            + nearest(name, tree == TREE ? KEYS : tree.keys("cacheback")) + "?");
+                            + (dotted != null ? dotted : nearest(typedGroup(name), tree == TREE ? KEYS : tree.keys("cacheback"))) + "?");
                     continue;
                 }
                 String misplaced = misplacedOption(name);
@@ -128,6 +136,65 @@ final class CachebackPropertyChecker implements BeanFactoryPostProcessor, Ordere
                     + ".rabbitmq.*, .in-process.* (the option names are unchanged).";
         }
         throw new CachebackConfigurationException(String.join("\n", problems.values()), action);
+    }
+
+    /** Whether {@code source} holds the process's environment variables. */
+    private static boolean isEnvironment(ConfigurationPropertySource source) {
+        return source.getUnderlyingSource() instanceof org.springframework.core.env.SystemEnvironmentPropertySource;
+    }
+
+    /**
+     * For {@code cacheback.jobs.Quotes.quote.lifetime} (a job name with dots, written without brackets),
+     * the bracketed key {@code cacheback.jobs[Quotes.quote].lifetime} when its last element is a job
+     * setting; else {@code null}.
+     */
+    private static String dottedJobName(ConfigurationPropertyName name) {
+        int n = name.getNumberOfElements();
+        if (n < 5 || !name.getElement(1, ConfigurationPropertyName.Form.UNIFORM).equals("jobs")) {
+            return null;
+        }
+        String setting = name.getElement(n - 1, ConfigurationPropertyName.Form.DASHED);
+        if (!KEYS.contains("cacheback.jobs.*." + setting)) {
+            return null;
+        }
+        StringBuilder job = new StringBuilder();
+        for (int i = 2; i < n - 1; i++) {
+            job.append(i > 2 ? "." : "").append(name.getElement(i, ConfigurationPropertyName.Form.ORIGINAL));
+        }
+        return "cacheback.jobs[" + job + "]." + setting;
+    }
+
+    /**
+     * A key of the former free-form {@code options} map ({@code cacheback.caches.<alias>.options.x},
+     * {@code cacheback.queue.options.x}) as the typed group of the chosen type would spell it, so that the
+     * suggestion names that group rather than whichever group is nearest in spelling; any other key as it is.
+     */
+    private ConfigurationPropertyName typedGroup(ConfigurationPropertyName name) {
+        String key = name.toString();
+        try {
+            if (key.startsWith("cacheback.caches.") && name.getNumberOfElements() >= 5
+                    && name.getElement(3, ConfigurationPropertyName.Form.UNIFORM).equals("options")) {
+                CachebackProperties.CacheType type = Binder.get(environment).bind(name.chop(3).append("type"),
+                        Bindable.of(CachebackProperties.CacheType.class)).orElse(CachebackProperties.CacheType.IN_MEMORY);
+                return rename(name, 3, CachebackAutoConfiguration.name(type));
+            }
+            if (key.startsWith("cacheback.queue.options.") && name.getNumberOfElements() >= 4) {
+                CachebackProperties.QueueType type = Binder.get(environment).bind("cacheback.queue.type",
+                        CachebackProperties.QueueType.class).orElse(CachebackProperties.QueueType.IN_PROCESS);
+                return rename(name, 2, CachebackAutoConfiguration.name(type));
+            }
+        } catch (RuntimeException e) {
+            // an unreadable type is reported on its own: suggest from the key as written
+        }
+        return name;
+    }
+
+    private static ConfigurationPropertyName rename(ConfigurationPropertyName name, int element, String group) {
+        ConfigurationPropertyName renamed = name.chop(element).append(group);
+        for (int i = element + 1; i < name.getNumberOfElements(); i++) {
+            renamed = renamed.append(name.getElement(i, ConfigurationPropertyName.Form.ORIGINAL));
+        }
+        return renamed;
     }
 
     /** The valid key nearest to {@code name} (Levenshtein distance), with the user's cache alias kept. */

@@ -1,6 +1,8 @@
 package dev.cacheback.spring;
 
+import dev.cacheback.rabbitmq.RabbitBackplane;
 import dev.cacheback.rabbitmq.RabbitRefreshQueue;
+import dev.cacheback.spi.Backplane;
 import dev.cacheback.spi.RefreshQueue;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
@@ -14,6 +16,26 @@ import static dev.cacheback.spring.CacheBackendFactory.ifSet;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = "dev.cacheback.rabbitmq.RabbitRefreshQueue")
 class CachebackRabbitConfiguration {
+
+    @Bean
+    BackplaneFactory cachebackRabbitBackplaneFactory() {
+        return new BackplaneFactory() {
+            @Override
+            public CachebackProperties.BackplaneType type() {
+                return CachebackProperties.BackplaneType.RABBITMQ;
+            }
+
+            @Override
+            public Backplane create(String prefix, String address, CachebackProperties.Near near) {
+                return CacheBackendFactory.build(prefix + ".near", () -> {
+                    RabbitBackplane.Builder b = RabbitBackplane.builder(address);
+                    ifSet(near.getChannel(), b::exchange);
+                    ifSet(near.getHeartbeatInterval(), b::heartbeatInterval);
+                    return b.build();
+                });
+            }
+        };
+    }
 
     @Bean
     RefreshQueueFactory cachebackRabbitQueueFactory() {

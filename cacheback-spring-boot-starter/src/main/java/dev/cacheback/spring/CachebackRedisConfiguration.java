@@ -2,8 +2,10 @@ package dev.cacheback.spring;
 
 import static dev.cacheback.spring.CacheBackendFactory.ifSet;
 
+import dev.cacheback.redis.RedisBackplane;
 import dev.cacheback.redis.RedisCacheBackend;
 import dev.cacheback.redis.RedisRefreshQueue;
+import dev.cacheback.spi.Backplane;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.RefreshQueue;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -38,6 +40,26 @@ class CachebackRedisConfiguration {
                     ifSet(options.getCommandTimeout(), b::commandTimeout);
                     ifSet(options.getConnectTimeout(), b::connectTimeout);
                     ifSet(options.getProbeInterval(), b::probeInterval);
+                    return b.build();
+                });
+            }
+        };
+    }
+
+    @Bean
+    BackplaneFactory cachebackRedisBackplaneFactory() {
+        return new BackplaneFactory() {
+            @Override
+            public CachebackProperties.BackplaneType type() {
+                return CachebackProperties.BackplaneType.REDIS;
+            }
+
+            @Override
+            public Backplane create(String prefix, String address, CachebackProperties.Near near) {
+                return CacheBackendFactory.build(prefix + ".near", () -> {
+                    RedisBackplane.Builder b = RedisBackplane.builder(address);
+                    ifSet(near.getChannel(), b::channel);
+                    ifSet(near.getHeartbeatInterval(), b::heartbeatInterval);
                     return b.build();
                 });
             }

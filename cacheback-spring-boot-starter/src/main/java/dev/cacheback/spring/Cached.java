@@ -26,6 +26,14 @@ import java.lang.annotation.Target;
  * must be values the codec can round-trip (strings, numbers, records, {@code java.time} values,
  * collections of those). The return type is the job's value type.
  *
+ * <p><b>Fast path for value arguments.</b> Without a {@link #key()} expression, a call whose arguments
+ * are all immutable values ({@code null}, {@code String}, boxed primitives, exact {@code BigInteger}
+ * and {@code BigDecimal}, {@code UUID}, enums, the value classes of {@code java.time}, and records
+ * whose fields hold only those) finds its encoded arguments and its key in a memo of the method's
+ * recent calls (32,768 calls per method, emptied when full): no codec and no hash on a repeated call.
+ * Records are compared by class and field values, never by their own {@code equals}. Other arguments
+ * (collections, arrays, beans) are encoded and hashed on every call. The key is the same either way.
+ *
  * <p>Calls through the bean's proxy go through the job's {@code get}; a call from inside the same
  * bean ({@code this.quote(…)}) does not. Use {@link CachebackMethods} for {@code set},
  * {@code invalidate}, {@code delete}, {@code rawGet} and {@code refresh}.
@@ -109,6 +117,26 @@ public @interface Cached {
 
     /** How long the source breaker stays open before one probing call. Default 30 s (used only with {@link #sourceBreakerFailures()}). */
     String sourceBreakerWindow() default "";
+
+    /**
+     * Per-key backoff after a failed refresh, as {@code initial..max} (for example {@code 5s..5m}):
+     * the key goes stale again after {@code initial}, doubled after each further failure in a row,
+     * jittered ±20 %, at most {@code max}; recorded in the entry so every process agrees. Default: unset,
+     * a failed refresh is retried by the queue's retry policy.
+     */
+    String refreshBackoff() default "";
+
+    /**
+     * XFetch's β for early refresh on a hit, as a number ({@code "1"}, {@code "0.5"}; {@code "0"}
+     * turns it off). Default: unset, the job default {@value dev.cacheback.JobSettings#DEFAULT_EARLY_REFRESH_BETA}.
+     */
+    String earlyRefreshBeta() default "";
+
+    /**
+     * Deterministic early refresh: a hit in the last fraction of the lifetime (for example
+     * {@code "0.1"}) refreshes the entry in the background. Default: unset, off.
+     */
+    String refreshAhead() default "";
 
     /**
      * Negative caching: how long a {@code null} result (an empty {@code Optional} or {@code Mono})

@@ -15,7 +15,10 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.env.Environment;
 import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -53,6 +56,12 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
     private final transient CachedMethodRegistry registry;
     private transient ConfigurableBeanFactory beanFactory;
     private final transient AsyncExecutor executor = new AsyncExecutor();
+    /** {@code cacheback.jobs.*} as bound, on first use. */
+    private transient volatile Map<String, CachebackProperties.JobProperties> jobProperties;
+    /** The job names of {@code cacheback.jobs.*} that a {@code @Cached} method took settings from. */
+    private final transient java.util.Set<String> configuredJobs = ConcurrentHashMap.newKeySet();
+    /** Every {@code @Cached} job's name, for the error naming an unknown one. */
+    private final transient java.util.Set<String> configuredNames = ConcurrentHashMap.newKeySet();
 
     CachedMethodPostProcessor(ObjectProvider<dev.cacheback.Cacheback> runtime, CachedMethodRegistry registry) {
         this.runtime = runtime;
@@ -85,6 +94,14 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
     @Override
     public void afterSingletonsInstantiated() {
         registry.updates().forEach(CachedUpdate::verify);
+        List<String> unused = new ArrayList<>(jobProperties().keySet());
+        unused.removeAll(configuredJobs);
+        if (!unused.isEmpty()) {
+            throw new IllegalStateException("cacheback.jobs names " + unused + ", but no @Cached method has "
+                    + (unused.size() == 1 ? "that name" : "those names") + "; @Cached jobs here: " + new java.util.TreeSet<>(configuredNames)
+                    + ". Write the job's name in brackets when it has dots (cacheback.jobs[QuoteService.quote].lifetime=1m); "
+                    + "a Job class takes its settings from its constructor, not from properties");
+        }
     }
 
     @Override
@@ -190,44 +207,72 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
     private JobSettings settings(Class<?> targetClass, Method method, Cached annotation) {
         JobSettings.Builder b = JobSettings.builder();
         String name = resolve(annotation.name());
+        String jobName = name.isEmpty() ? targetClass.getSimpleName() + "." + method.getName() : name;
+        configuredNames.add(jobName);
+        CachebackProperties.JobProperties p = jobProperties().get(jobName);
+        if (p != null) {
+            configuredJobs.add(jobName);
+        } else {
+            p = new CachebackProperties.JobProperties();
+        }
         try {
-            b.name(name.isEmpty() ? targetClass.getSimpleName()
-                    + "." + method.getName() : name);
-            Duration lifetime = duration(annotation.lifetime(), "lifetime", method);
+            b.name(jobName);
+            Duration lifetime = or(p.getLifetime(), annotation.lifetime(), "lifetime", method);
             if (lifetime != null) {
                 b.lifetime(lifetime);
             }
-            Duration refreshTimeout = duration(annotation.refreshTimeout(), "refreshTimeout", method);
+            Duration refreshTimeout = or(p.getRefreshTimeout(), annotation.refreshTimeout(), "refreshTimeout", method);
             if (refreshTimeout != null) {
                 b.refreshTimeout(refreshTimeout);
             }
-            Duration cacheTtl = duration(annotation.cacheTtl(), "cacheTtl", method);
+            Duration cacheTtl = or(p.getCacheTtl(), annotation.cacheTtl(), "cacheTtl", method);
             if (cacheTtl != null) {
                 b.cacheTtl(cacheTtl);
             }
-            Duration threshold = duration(annotation.fetchOnStaleThreshold(), "fetchOnStaleThreshold", method);
+            Duration threshold = or(p.getFetchOnStaleThreshold(), annotation.fetchOnStaleThreshold(), "fetchOnStaleThreshold", method);
             if (threshold != null) {
                 b.fetchOnStaleThreshold(threshold);
             }
-            Duration failSafe = duration(annotation.failSafeMaxStaleness(), "failSafeMaxStaleness", method);
+            Duration failSafe = or(p.getFailSafeMaxStaleness(), annotation.failSafeMaxStaleness(), "failSafeMaxStaleness", method);
             if (failSafe != null) {
                 b.failSafeMaxStaleness(failSafe);
             }
-            Duration soft = duration(annotation.softFetchTimeout(), "softFetchTimeout", method);
+            Duration soft = or(p.getSoftFetchTimeout(), annotation.softFetchTimeout(), "softFetchTimeout", method);
             if (soft != null) {
                 b.softFetchTimeout(soft);
             }
-            Duration hard = duration(annotation.hardFetchTimeout(), "hardFetchTimeout", method);
+            Duration hard = or(p.getHardFetchTimeout(), annotation.hardFetchTimeout(), "hardFetchTimeout", method);
             if (hard != null) {
                 b.hardFetchTimeout(hard);
             }
-            Duration window = duration(annotation.sourceBreakerWindow(), "sourceBreakerWindow", method);
-            if (annotation.sourceBreakerFailures() != 0) {
-                b.sourceBreaker(annotation.sourceBreakerFailures(), window != null ? window : Duration.ofSeconds(30));
+            int failures = p.getSourceBreakerFailures() != null ? p.getSourceBreakerFailures() : annotation.sourceBreakerFailures();
+            Duration window = or(p.getSourceBreakerWindow(), annotation.sourceBreakerWindow(), "sourceBreakerWindow", method);
+            if (failures != 0) {
+                b.sourceBreaker(failures, window != null ? window : Duration.ofSeconds(30));
             } else if (window != null) {
                 throw new IllegalArgumentException("sourceBreakerWindow is set but sourceBreakerFailures is not: set both");
             }
-            b.fetchOnMiss(annotation.fetchOnMiss());
+            Duration[] backoff = backoffRange(resolve(annotation.refreshBackoff()), "refreshBackoff");
+            if (p.getRefreshBackoffInitial() != null || p.getRefreshBackoffMax() != null) {
+                if (p.getRefreshBackoffInitial() == null || p.getRefreshBackoffMax() == null) {
+                    throw new IllegalArgumentException("set both cacheback.jobs[" + jobName + "].refresh-backoff-initial and "
+                            + "refresh-backoff-max, or neither");
+                }
+                backoff = new Duration[] {p.getRefreshBackoffInitial(), p.getRefreshBackoffMax()};
+            }
+            if (backoff != null) {
+                b.refreshBackoff(backoff[0], backoff[1]);
+            }
+            Double beta = p.getEarlyRefreshBeta() != null ? p.getEarlyRefreshBeta()
+                    : number(annotation.earlyRefreshBeta(), "earlyRefreshBeta");
+            if (beta != null) {
+                b.earlyRefreshBeta(beta);
+            }
+            Double ahead = p.getRefreshAhead() != null ? p.getRefreshAhead() : number(annotation.refreshAhead(), "refreshAhead");
+            if (ahead != null) {
+                b.refreshAhead(ahead);
+            }
+            b.fetchOnMiss(p.getFetchOnMiss() != null ? p.getFetchOnMiss() : annotation.fetchOnMiss());
             String alias = resolve(annotation.cacheAlias());
             if (!alias.isEmpty()) {
                 b.cacheAlias(alias);
@@ -236,9 +281,55 @@ final class CachedMethodPostProcessor extends AbstractAdvisingBeanPostProcessor
                 b.taskOptions(taskOptions(annotation.taskOptions(), method));
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("Invalid @Cached on " + MethodJob.describe(method) + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Invalid @Cached on " + MethodJob.describe(method)
+                    + (configuredJobs.contains(jobName) ? " (with cacheback.jobs[" + jobName + "].*)" : "") + ": " + e.getMessage(), e);
         }
         return b.build();
+    }
+
+    /** A property's value when set, else the annotation attribute's. */
+    private Duration or(Duration property, String attribute, String attributeName, Method method) {
+        return property != null ? property : duration(attribute, attributeName, method);
+    }
+
+    /** {@code initial..max} as two durations; {@code null} for empty text. */
+    private static Duration[] backoffRange(String text, String what) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        int dots = text.indexOf("..");
+        if (dots <= 0 || dots + 2 >= text.length()) {
+            throw new IllegalArgumentException(what + " \"" + text + "\" must be written initial..max, for example 5s..5m");
+        }
+        return new Duration[] {parseDuration(text.substring(0, dots).trim(), what),
+                parseDuration(text.substring(dots + 2).trim(), what)};
+    }
+
+    private Double number(String text, String attribute) {
+        String resolved = resolve(text);
+        if (resolved.isEmpty()) {
+            return null;
+        }
+        try {
+            return Double.valueOf(resolved);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(attribute + " \"" + resolved + "\" is not a number (write 1, 0.5 or 0)");
+        }
+    }
+
+    /** {@code cacheback.jobs.*}, bound once from the environment. */
+    private Map<String, CachebackProperties.JobProperties> jobProperties() {
+        Map<String, CachebackProperties.JobProperties> bound = jobProperties;
+        if (bound == null) {
+            bound = Map.of();
+            if (beanFactory != null && beanFactory.containsBean("environment")) {
+                Environment environment = beanFactory.getBean("environment", Environment.class);
+                bound = Binder.get(environment).bind("cacheback.jobs",
+                        Bindable.mapOf(String.class, CachebackProperties.JobProperties.class)).orElse(Map.of());
+            }
+            jobProperties = bound;
+        }
+        return bound;
     }
 
     private TaskOptions taskOptions(String[] options, Method method) {

@@ -40,6 +40,11 @@ import java.util.concurrent.TimeoutException;
  * hash of the codec's encoding of the expression's value (evaluated over the decoded arguments, so a
  * worker computes the same key). Its value type is the method's return type, or the {@code T} of a
  * {@code CompletableFuture<T>} / {@code Mono<T>} ({@code List<T>} for a {@code Flux<T>}).
+ *
+ * <p>Without a key expression, a call whose arguments are all immutable values ({@link ArgumentMemo}
+ * says which) finds its encoded arguments and key in the method's {@link ArgumentMemo}: no Jackson and
+ * no SHA-256 on a repeated call. The remembered key is the one the default computation gave for the
+ * first of the equal calls, so keys stay byte-identical to those computed without the memo.
  */
 final class MethodJob extends Job<List<byte[]>, Object> {
 
@@ -51,6 +56,8 @@ final class MethodJob extends Job<List<byte[]>, Object> {
 
     /** Set while a caller of an asynchronous method reads the cache: a fetch it would need goes to the executor instead. */
     private static final ThreadLocal<MethodJob> ASYNC_CALLER = new ThreadLocal<>();
+
+    private static final Object[] NO_ARGS = new Object[0];
 
     private final Method method;
     private final Method invoked;
@@ -64,6 +71,9 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     private final @Nullable Expression condition;
     private final @Nullable Expression unless;
     private final @Nullable Duration nullLifetime;
+    /** Calls of immutable values → their encoded arguments with the key; {@code null} with a key expression. */
+    private final @Nullable ArgumentMemo<Encoded> memo;
+    private final java.util.function.Function<Object[], Encoded> encodeWithKey = this::encodeWithKey;
 
     MethodJob(dev.cacheback.Cacheback cacheback, JobSettings settings, Method method, Object proxy, String beanName,
             ReturnKind kind, Type valueType, MethodExpressions expressions, Cached annotation,
@@ -82,6 +92,7 @@ final class MethodJob extends Job<List<byte[]>, Object> {
         this.condition = expressions.parse("condition", annotation.condition());
         this.unless = expressions.parse("unless", annotation.unless());
         this.nullLifetime = nullLifetime;
+        this.memo = keyExpression == null ? new ArgumentMemo<>(ArgumentMemo.DEFAULT_CAPACITY) : null;
     }
 
     private static Method proxyMethod(Method method, Object proxy) {
@@ -130,7 +141,7 @@ final class MethodJob extends Job<List<byte[]>, Object> {
      * hit or a stale read is answered at once, and a fetch runs on {@code executor}.
      */
     Object call(Object[] args, Executor executor) throws Throwable {
-        List<byte[]> encoded = encode(args);
+        List<byte[]> encoded = callArgs(args);
         if (!kind.async()) {
             try {
                 return get(encoded);
@@ -215,6 +226,46 @@ final class MethodJob extends Job<List<byte[]>, Object> {
         return Collections.unmodifiableList(encoded);
     }
 
+    /**
+     * The job's argument for call arguments: from the memo when they are immutable values (with the
+     * key already computed), else {@link #encode}d.
+     *
+     * @throws IllegalArgumentException when their number or types do not fit the method
+     */
+    List<byte[]> callArgs(Object @Nullable [] args) {
+        ArgumentMemo<Encoded> m = memo;
+        if (m == null) {
+            return encode(args);
+        }
+        return m.get(args == null ? NO_ARGS : args, encodeWithKey);
+    }
+
+    private Encoded encodeWithKey(Object[] args) {
+        List<byte[]> encoded = encode(args);
+        return new Encoded(encoded, super.key(encoded));
+    }
+
+    /** Encoded call arguments with the key the default computation gave for them. */
+    static final class Encoded extends AbstractList<byte[]> implements java.util.RandomAccess {
+        private final List<byte[]> args;
+        final String key;
+
+        Encoded(List<byte[]> args, String key) {
+            this.args = args;
+            this.key = key;
+        }
+
+        @Override
+        public byte[] get(int index) {
+            return args.get(index);
+        }
+
+        @Override
+        public int size() {
+            return args.size();
+        }
+    }
+
     /** Decodes the job's argument into call arguments, each as its declared type. */
     Object[] decode(List<byte[]> args) {
         Objects.requireNonNull(args, "args");
@@ -241,6 +292,9 @@ final class MethodJob extends Job<List<byte[]>, Object> {
     public String key(List<byte[]> args) {
         if (args instanceof KeyValue kv) {
             return keyOfValue(kv.value);
+        }
+        if (args instanceof Encoded e) {
+            return e.key;
         }
         if (keyExpression == null) {
             return super.key(args);

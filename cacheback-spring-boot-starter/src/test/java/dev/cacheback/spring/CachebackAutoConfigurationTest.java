@@ -261,6 +261,85 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
+    void observationsWhenAnObservationRegistryExistsAndAnInstrumentationBeanReplacesThem() {
+        java.util.List<String> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.micrometer.observation.ObservationRegistry observations = io.micrometer.observation.ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new io.micrometer.observation.ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(io.micrometer.observation.Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(io.micrometer.observation.Observation.Context context) {
+                observed.add(context.getName());
+            }
+        });
+        runner.withBean(io.micrometer.observation.ObservationRegistry.class, () -> observations).run(context -> {
+            dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+            new CountingJob(cacheback, JobSettings.builder().name("observed").build()).get("a");
+            assertThat(observed).containsExactly("cacheback.job.get", "cacheback.job.fetch");
+        });
+        dev.cacheback.Instrumentation own = new dev.cacheback.Instrumentation() {
+            @Override
+            public Observed get(String job, String cacheAlias) {
+                observed.add("own " + job);
+                return Observed.NONE;
+            }
+        };
+        observed.clear();
+        runner.withBean(io.micrometer.observation.ObservationRegistry.class, () -> observations)
+                .withBean(dev.cacheback.Instrumentation.class, () -> own).run(context -> {
+                    dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+                    new CountingJob(cacheback, JobSettings.builder().name("own").build()).get("a");
+                    assertThat(observed).containsExactly("own own");
+                });
+        runner.run(context -> assertThat(context.getBean(dev.cacheback.Cacheback.class).instrumentation())
+                .isSameAs(dev.cacheback.Instrumentation.NONE));
+    }
+
+    @Test
+    void withSpringBootsObservationAndMetricsAutoConfigurationEveryGetIsATimerBesideTheCounters() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+                org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+                CachebackAutoConfiguration.class)).run(context -> {
+                    dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+                    CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("booted").build());
+                    job.get("a");
+                    job.get("a");
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    assertThat(registry.get("cacheback.job.get").tag("job", "booted").tag("status", "hit").timer().count())
+                            .isEqualTo(1);
+                    assertThat(registry.get("cacheback.job.fetch").tag("job", "booted").tag("outcome", "success").timer()
+                            .count()).isEqualTo(1);
+                    assertThat(registry.get("cacheback.gets").tag("job", "booted").tag("status", "miss").counter().count())
+                            .as("the counters keep their names").isEqualTo(1);
+                });
+    }
+
+    @Test
+    void springBootsObservationSwitchTurnsCachebacksObservationsOff() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(
+                org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+                CachebackAutoConfiguration.class)).withPropertyValues("management.observations.enable.cacheback=false")
+                .run(context -> {
+                    dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+                    new CountingJob(cacheback, JobSettings.builder().name("quiet").build()).get("a");
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    assertThat(registry.find("cacheback.job.get").timer()).isNull();
+                    assertThat(registry.find("cacheback.job.fetch").timer()).isNull();
+                    assertThat(registry.get("cacheback.gets").tag("job", "quiet").tag("status", "miss").counter().count())
+                            .isEqualTo(1);
+                });
+    }
+
+    @Test
     void noMetricsWithoutMicrometer() {
         runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(dev.cacheback.Cacheback.class);

@@ -131,8 +131,11 @@ class CachebackPropertiesTest {
 
     @Test
     void environmentVariablesAreCheckedToo() {
+        // the variables the worker commands and the test kit read (CACHEBACK_REDIS_URI …) name no group of ours: left alone
         Map<String, Object> ok = new HashMap<>(Map.of("CACHEBACK_CACHES_DEFAULT_INMEMORY_MAXIMUMSIZE", "5",
-                "CACHEBACK_WORKER_CONCURRENCY", "3"));
+                "CACHEBACK_WORKER_CONCURRENCY", "3", "CACHEBACK_REDIS_URI", "redis://elsewhere:6379",
+                "CACHEBACK_MEMCACHED", "elsewhere:11211", "CACHEBACK_RABBITMQ_URI", "amqp://elsewhere",
+                "CACHEBACK_POSTGRES_URL", "jdbc:postgresql://elsewhere/test"));
         runner.withInitializer(c -> c.getEnvironment().getPropertySources()
                         .addFirst(new SystemEnvironmentPropertySource("systemEnvironment", ok)))
                 .run(context -> {
@@ -210,7 +213,7 @@ class CachebackPropertiesTest {
         metadata.get("properties").forEach(p -> described.put(p.get("name").asString(), p));
         Set<String> missing = new TreeSet<>();
         for (String key : CachebackPropertyChecker.keys()) {
-            String concrete = key.replace("*", "default");
+            String concrete = key.replace("cacheback.jobs.*", "cacheback.jobs.quotes").replace("*", "default");
             JsonNode p = described.get(concrete);
             if (p == null || p.get("description") == null || p.get("description").asString().isBlank()
                     || p.get("type") == null) {

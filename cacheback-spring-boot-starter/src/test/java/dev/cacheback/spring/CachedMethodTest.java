@@ -104,6 +104,23 @@ class CachedMethodTest {
     }
 
     @Test
+    void aMethodTakingACollectionIsOneEntryPerDistinctCollectionNotABulkRead() {
+        runner.run(context -> {
+            QuoteService service = context.getBean(QuoteService.class);
+            Query a = new Query("A", LocalDate.of(2031, 1, 2));
+            Query b = new Query("B", LocalDate.of(2031, 1, 3));
+            Map<String, Integer> weights = Map.of("w", 1);
+
+            Quote both = service.history(List.of(a, b), weights);
+            assertThat(service.history(List.of(a, b), weights)).isEqualTo(both);   // the same collection: a hit
+            assertThat(service.calls()).isEqualTo(1);
+            service.history(List.of(a), weights);                                  // a part of it: its own entry
+            service.history(List.of(b, a), weights);                               // its elements in another order too
+            assertThat(service.calls()).isEqualTo(3);
+        });
+    }
+
+    @Test
     void missHitStaleThenTheWorkerRefreshesByName() {
         runner.run(context -> {
             QuoteService service = context.getBean(QuoteService.class);

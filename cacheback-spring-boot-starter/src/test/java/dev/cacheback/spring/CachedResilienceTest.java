@@ -121,4 +121,74 @@ class CachedResilienceTest {
             return s;
         }
     }
+
+    public static class Tuned {
+        @Cached(name = "tuned", refreshBackoff = "5s..5m", earlyRefreshBeta = "0.5", refreshAhead = "${tuned.ahead:0.1}")
+        public String tuned(String s) {
+            return s;
+        }
+
+        @Cached(lifetime = "1m", softFetchTimeout = "1s")
+        public String plain(String s) {
+            return s;
+        }
+    }
+
+    @Test
+    void theAnnotationSetsBackoffAndEarlyRefreshAndTheJobDefaultIsXFetchAtBetaOne() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class))
+                .withBean(Tuned.class)
+                .run(context -> {
+                    CachebackMethods methods = context.getBean(CachebackMethods.class);
+                    Job<?, ?> tuned = methods.job("tuned");
+                    assertThat(tuned.settings().refreshBackoffInitial()).isEqualTo(Duration.ofSeconds(5));
+                    assertThat(tuned.settings().refreshBackoffMax()).isEqualTo(Duration.ofMinutes(5));
+                    assertThat(tuned.settings().earlyRefreshBeta()).isEqualTo(0.5);
+                    assertThat(tuned.settings().refreshAhead()).isEqualTo(0.1);
+                    assertThat(methods.job("Tuned.plain").settings().earlyRefreshBeta()).isEqualTo(1.0);
+                });
+    }
+
+    @Test
+    void propertiesPerJobOverrideTheAnnotationByJobName() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class))
+                .withBean(Tuned.class)
+                .withPropertyValues("cacheback.jobs.tuned.early-refresh-beta=0", "cacheback.jobs.tuned.refresh-backoff-initial=1s",
+                        "cacheback.jobs.tuned.refresh-backoff-max=10s", "cacheback.jobs[Tuned.plain].lifetime=5m",
+                        "cacheback.jobs[Tuned.plain].hard-fetch-timeout=3s", "cacheback.jobs[Tuned.plain].fail-safe-max-staleness=1h",
+                        "cacheback.jobs[Tuned.plain].source-breaker-failures=4")
+                .run(context -> {
+                    CachebackMethods methods = context.getBean(CachebackMethods.class);
+                    Job<?, ?> tuned = methods.job("tuned");
+                    assertThat(tuned.settings().earlyRefreshBeta()).isZero();
+                    assertThat(tuned.settings().refreshBackoffInitial()).isEqualTo(Duration.ofSeconds(1));
+                    assertThat(tuned.settings().refreshBackoffMax()).isEqualTo(Duration.ofSeconds(10));
+                    assertThat(tuned.settings().refreshAhead()).as("not overridden: the annotation's").isEqualTo(0.1);
+                    Job<?, ?> plain = methods.job("Tuned.plain");
+                    assertThat(plain.lifetime()).isEqualTo(Duration.ofMinutes(5));
+                    assertThat(plain.softFetchTimeout()).as("not overridden: the annotation's").isEqualTo(Duration.ofSeconds(1));
+                    assertThat(plain.hardFetchTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    assertThat(plain.failSafeMaxStaleness()).isEqualTo(Duration.ofHours(1));
+                    assertThat(plain.settings().sourceBreakerFailures()).isEqualTo(4);
+                    assertThat(plain.settings().sourceBreakerWindow()).isEqualTo(Duration.ofSeconds(30));
+                });
+    }
+
+    @Test
+    void aJobPropertyNamingNoCachedMethodOrHalfABackoffFailsStartUpWithTheFix() {
+        ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class))
+                .withBean(Tuned.class);
+        runner.withPropertyValues("cacheback.jobs.Tuned.plain.lifetime=5m").run(context -> assertThat(context).hasFailed()
+                .getFailure().hasStackTraceContaining("did you mean cacheback.jobs[Tuned.plain].lifetime?"));
+        runner.withPropertyValues("cacheback.jobs.Tunde.lifetime=5m").run(context -> assertThat(context).hasFailed()
+                .getFailure().hasStackTraceContaining("cacheback.jobs names [Tunde]")
+                .hasStackTraceContaining("[Tuned.plain, tuned]").hasStackTraceContaining("cacheback.jobs[QuoteService.quote]"));
+        runner.withPropertyValues("cacheback.jobs.tuned.refresh-backoff-max=10s").run(context -> assertThat(context).hasFailed()
+                .getFailure().hasStackTraceContaining("set both cacheback.jobs[tuned].refresh-backoff-initial and refresh-backoff-max"));
+        runner.withPropertyValues("cacheback.jobs.tuned.early-refresh-beta=-1").run(context -> assertThat(context).hasFailed()
+                .getFailure().hasStackTraceContaining("earlyRefreshBeta must be 0 or more"));
+    }
 }

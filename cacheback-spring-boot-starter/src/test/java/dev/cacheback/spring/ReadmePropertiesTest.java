@@ -53,6 +53,7 @@ import static org.awaitility.Awaitility.await;
  *   <tr><td>{@code redis://cache-1:6379}</td><td>the test Redis ({@link TestServers#redisUri()})</td></tr>
  *   <tr><td>{@code amqp://user:pass@mq:5672/%2F}</td><td>the test RabbitMQ ({@link TestServers#rabbitUri()}), path {@code /%2F} kept</td></tr>
  *   <tr><td>{@code shop:} (a key prefix)</td><td>{@code shop-<run>:}</td></tr>
+ *   <tr><td>{@code shop:near} (a near cache's channel)</td><td>{@code shop-<run>:near}</td></tr>
  *   <tr><td>{@code cacheback} (a queue name)</td><td>{@code cacheback-<run>}</td></tr>
  * </table>
  */
@@ -83,7 +84,31 @@ class ReadmePropertiesTest {
             .withConfiguration(AutoConfigurations.of(CachebackAutoConfiguration.class, CachebackHealthAutoConfiguration.class,
                     HealthContributorAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class,
                     HealthEndpointAutoConfiguration.class, AvailabilityProbesAutoConfiguration.class,
-                    ApplicationAvailabilityAutoConfiguration.class));
+                    ApplicationAvailabilityAutoConfiguration.class))
+            .withBean(QuoteService.class);
+
+    /** The README's {@code QuoteService.quote} job, which its per-job properties block names. */
+    public static class QuoteService {
+        @Cached(lifetime = "5m")
+        public String quote(String symbol) {
+            return symbol;
+        }
+    }
+
+    @Test
+    void thePerJobBlockSetsTheNamedJob() throws IOException {
+        Block perJob = blocks().stream().filter(b -> b.lang().equals("properties") && b.body().startsWith("# per job"))
+                .findFirst().orElseThrow();
+        with(load(perJob)).run(context -> {
+            dev.cacheback.Job<?, ?> job = context.getBean(CachebackMethods.class).job("QuoteService.quote");
+            assertThat(job.lifetime()).isEqualTo(Duration.ofMinutes(1));
+            assertThat(job.failSafeMaxStaleness()).isEqualTo(Duration.ofHours(1));
+            assertThat(job.softFetchTimeout()).isEqualTo(Duration.ofMillis(200));
+            assertThat(job.hardFetchTimeout()).isEqualTo(Duration.ofSeconds(2));
+            assertThat(job.settings().refreshBackoffInitial()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(job.settings().refreshBackoffMax()).isEqualTo(Duration.ofMinutes(5));
+        });
+    }
 
     static List<Block> blocks() throws IOException {
         String readme = Files.readString(README);
@@ -104,6 +129,7 @@ class ReadmePropertiesTest {
                 "redis://cache-1:6379", TestServers.redisUri(),
                 "amqp://user:pass@mq:5672/%2F", rabbitBase + "/%2F",
                 "shop:", "shop-" + RUN + ":",
+                "shop:near", "shop-" + RUN + ":near",
                 "cacheback", "cacheback-" + RUN);
     }
 
@@ -187,7 +213,9 @@ class ReadmePropertiesTest {
                     dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
                     String type = properties.getSource().getOrDefault("cacheback.caches.default.type", "in-memory").toString();
                     if (type.equals("redis")) {
-                        assertThat(cacheback.cache("default").describe()).startsWith("redis://");
+                        assertThat(cacheback.cache("default").describe()).startsWith(
+                                "true".equals(properties.getSource().get("cacheback.caches.default.near.enabled"))
+                                        ? "near(" : "redis://").contains("redis://");
                         // a real server: UP once connected (a loaded machine may take longer than the connect wait)
                         await().atMost(Duration.ofSeconds(10))
                                 .until(() -> CachebackHealthTest.cache(context, "default").getStatus().equals(Status.UP));

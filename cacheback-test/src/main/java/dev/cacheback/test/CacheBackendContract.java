@@ -450,12 +450,23 @@ public abstract class CacheBackendContract {
         job.failWith(new IllegalStateException("source down"));
         assertThat(job.get("f")).isEqualTo("f#1");
         assertThat(events.count("failsafe")).isEqualTo(1);
-        assertThat(job.rawGet("f").orElseThrow().data()).as("the entry is left as it was").isEqualTo("f#1");
-        clock.advance(Duration.ofSeconds(41));                       // stale by 61 s: past failSafeMaxStaleness
-        assertThatThrownBy(() -> job.get("f")).hasMessage("source down");
+        CacheEntry<String> marked = job.rawGet("f").orElseThrow();
+        assertThat(marked.data()).as("the data is kept").isEqualTo("f#1");
+        assertThat(marked.expiry()).as("re-armed as a failed background refresh leaves it")
+                .isEqualTo(clock.instant().plus(JobSettings.DEFAULT_REFRESH_TIMEOUT));
+        assertThat(job.get("f")).isEqualTo("f#1");
+        assertThat(job.fetches()).as("the next read does not call the failing source").isEqualTo(2);
         job.failWith(null);
-        assertThat(job.get("f")).isEqualTo("f#4");
-        assertThat(queue.enqueuedCount()).isZero();
+        clock.advance(JobSettings.DEFAULT_REFRESH_TIMEOUT.plusMillis(1));
+        assertThat(job.get("f")).isEqualTo("f#1");
+        assertThat(queue.enqueuedCount()).as("stale again: one background refresh").isEqualTo(1);
+        queue.runPending();
+        assertThat(job.get("f")).isEqualTo("f#3");
+        job.delete("f");
+        job.get("f");
+        job.failWith(new IllegalStateException("source down"));
+        clock.advance(Duration.ofSeconds(71));                       // stale by 61 s: past failSafeMaxStaleness
+        assertThatThrownBy(() -> job.get("f")).hasMessage("source down");
     }
 
     @Test
@@ -554,5 +565,93 @@ public abstract class CacheBackendContract {
         assertThat(job.rawGet("e").orElseThrow().expiry()).isEqualTo(expiry);
         assertThat(queue.runPending()).isEqualTo(1);
         assertThat(job.get("e")).isEqualTo("e#2");
+    }
+    // ------------------------------------------------------------------ bulk reads (getMany)
+
+    @Test
+    void getAllOfManyKeysFindsEveryPresentOneAcrossServers() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            keys.add(key("bulk-" + i));
+            if (i % 6 != 5) {
+                backend.set(keys.get(i), new CacheEntry<>(clock.instant(), item("b" + i)), Duration.ofMinutes(5), codec);
+            }
+        }
+        Map<String, CacheEntry<Item>> found = backend.getAll(keys, codec);
+        assertThat(found).hasSize(100);
+        for (int i = 0; i < keys.size(); i++) {
+            if (i % 6 != 5) {
+                assertThat(found.get(keys.get(i)).data().name()).isEqualTo("b" + i);
+            } else {
+                assertThat(found).doesNotContainKey(keys.get(i));
+            }
+        }
+        assertThat(backend.getAll(List.of(), codec)).isEmpty();
+    }
+
+    @Test
+    void getManyAnswersHitsStaleAndMissingKeysFromOneLookup() {
+        Map<String, java.util.concurrent.atomic.AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
+        CacheBackend counting = new ForwardingCacheBackend(newBackend()) {
+            @Override
+            protected void before(String operation) {
+                calls.computeIfAbsent(operation, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            }
+        };
+        ManualRefreshQueue tasks = new ManualRefreshQueue();
+        try (Cacheback runtime = Cacheback.builder().clock(clock).cache("default", counting).queue(tasks).build()) {
+            CountingJob job = new CountingJob(runtime, JobSettings.builder().name(prefix + ".many")
+                    .lifetime(Duration.ofSeconds(10)).build());
+            job.set("s1", "old1");
+            job.set("s2", "old2");
+            clock.advance(Duration.ofSeconds(11));
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                job.set("h" + i, "hit" + i);
+                keys.add("h" + i);
+            }
+            keys.addAll(List.of("s1", "s2", "m0", "m1", "m2", "m3", "m4", "h0", "m0"));
+            calls.clear();
+
+            Map<String, String> got = job.getMany(keys);
+
+            assertThat(got).hasSize(17).containsEntry("h3", "hit3").containsEntry("s2", "old2");
+            assertThat(new ArrayList<>(got.keySet()).subList(10, 17)).containsExactly("s1", "s2", "m0", "m1", "m2", "m3", "m4");
+            for (int i = 0; i < 5; i++) {
+                assertThat(got.get("m" + i)).startsWith("m" + i + "#");
+            }
+            assertThat(job.fetches()).isEqualTo(5);
+            assertThat(calls.get("getAll")).as("the lookup, and the second read of the missing keys").hasValue(2);
+            assertThat(calls.get("get")).as("verify-writes reads each stored key back").hasValue(5);
+            assertThat(tasks.enqueuedCount()).isEqualTo(2);
+
+            assertThat(tasks.runPending()).isEqualTo(2);
+            calls.clear();
+            Map<String, String> again = job.getMany(keys);
+            assertThat(again.get("s1")).startsWith("s1#");
+            assertThat(again.get("m4")).isEqualTo(got.get("m4"));
+            assertThat(calls.get("getAll")).hasValue(1);
+            assertThat(calls).doesNotContainKey("get");
+            assertThat(job.fetches()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void sixteenThreadsGettingOverlappingKeySetsFetchEachKeyOnce() {
+        CountingJob job = job("many-stampede", JobSettings.builder().lifetime(Duration.ofMinutes(10)));
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            keys.add("k" + i);
+        }
+        java.util.concurrent.atomic.AtomicInteger thread = new java.util.concurrent.atomic.AtomicInteger();
+        List<Map<String, String>> seen = Stampede.run(16, () -> {
+            int t = thread.getAndIncrement();
+            return job.getMany(keys.subList(t % 8, t % 8 + 16));
+        });
+        assertThat(job.fetches()).isEqualTo(23);
+        Map<String, String> agreed = new java.util.HashMap<>();
+        seen.forEach(answer -> answer.forEach((k, v) -> assertThat(agreed.merge(k, v, (a, b) -> a)).isEqualTo(v)));
+        assertThat(agreed).hasSize(23);
+        assertThat(events.count("backend.error")).isZero();
     }
 }

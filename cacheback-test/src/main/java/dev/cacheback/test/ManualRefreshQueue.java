@@ -3,6 +3,7 @@ package dev.cacheback.test;
 import dev.cacheback.TaskOptions;
 import dev.cacheback.WorkerEngine;
 import dev.cacheback.spi.QueueContext;
+import dev.cacheback.spi.QueueState;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshQueueException;
 import dev.cacheback.spi.RefreshTask;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,15 +33,25 @@ public final class ManualRefreshQueue implements RefreshQueue {
     public record Pending(RefreshTask task, int attempt, Instant due) {
     }
 
-    /** A task the engine dead-lettered, with its reason. */
-    public record DeadLetter(RefreshTask task, int attempts, String reason) {
+    /**
+     * A task the engine dead-lettered, with its reason.
+     *
+     * @param id     its id for {@link #requeue(String)}: a sequence number
+     * @param deadAt when, by the runtime's clock
+     */
+    public record DeadLetter(String id, RefreshTask task, int attempts, String reason, Instant deadAt) {
     }
+
+    /** The one queue name this queue reports its state under. */
+    public static final String NAME = "manual";
 
     private final List<Pending> pending = new ArrayList<>();
     private final List<RefreshTask> enqueued = new ArrayList<>();
     private final List<TaskResult> results = new ArrayList<>();
     private final List<WorkerEngine.Decision> decisions = new ArrayList<>();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private long deadLettered;
+    private int running;
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean refusing;
     private volatile QueueContext context;
@@ -89,7 +101,17 @@ public final class ManualRefreshQueue implements RefreshQueue {
             if (next == null) {
                 return ran;
             }
-            WorkerEngine.Processed processed = ctx.worker().process(new Delivery(ctx, next));
+            synchronized (this) {
+                running++;
+            }
+            WorkerEngine.Processed processed;
+            try {
+                processed = ctx.worker().process(new Delivery(ctx, next));
+            } finally {
+                synchronized (this) {
+                    running--;
+                }
+            }
             synchronized (this) {
                 results.add(processed.result());
                 decisions.add(processed.decision());
@@ -132,7 +154,9 @@ public final class ManualRefreshQueue implements RefreshQueue {
         @Override
         public void deadLetter(String reason) {
             synchronized (ManualRefreshQueue.this) {
-                deadLetters.add(new DeadLetter(pending.task(), pending.attempt(), reason));
+                deadLettered++;
+                deadLetters.add(new DeadLetter(Long.toString(deadLettered), pending.task(), pending.attempt(), reason,
+                        ctx.clock().instant()));
             }
         }
     }
@@ -183,6 +207,53 @@ public final class ManualRefreshQueue implements RefreshQueue {
     /** Every task dead-lettered, in order. */
     public synchronized List<DeadLetter> deadLetters() {
         return List.copyOf(deadLetters);
+    }
+
+    /**
+     * Its one queue, {@value #NAME}: tasks due now, tasks whose retry is not due yet (by the runtime's
+     * clock), tasks running in {@link #runPending()}, dead letters held.
+     */
+    @Override
+    public List<QueueState> state() {
+        Instant now = context().clock().instant();
+        synchronized (this) {
+            long due = pending.stream().filter(p -> !p.due().isAfter(now)).count();
+            return List.of(new QueueState(NAME, due, pending.size() - due, running, deadLetters.size()));
+        }
+    }
+
+    @Override
+    public synchronized List<dev.cacheback.spi.DeadLetter> deadLetters(int limit) {
+        RefreshQueue.requireLimit(limit);
+        return deadLetters.stream().limit(limit).map(d -> new dev.cacheback.spi.DeadLetter(d.id(), NAME,
+                d.task().jobName(), d.task().key(), d.reason(), d.attempts(), d.deadAt())).toList();
+    }
+
+    /** Removes the dead letter and holds its task again, due now, as a first attempt without a lease. */
+    @Override
+    public boolean requeue(String id) {
+        Objects.requireNonNull(id, "id");
+        Instant now = context().clock().instant();
+        synchronized (this) {
+            for (int i = 0; i < deadLetters.size(); i++) {
+                if (deadLetters.get(i).id().equals(id)) {
+                    pending.add(new Pending(deadLetters.remove(i).task().renewed(now), 1, now));
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public int requeueAll() {
+        Instant now = context().clock().instant();
+        synchronized (this) {
+            int n = deadLetters.size();
+            deadLetters.forEach(d -> pending.add(new Pending(d.task().renewed(now), 1, now)));
+            deadLetters.clear();
+            return n;
+        }
     }
 
     /** How many tasks were refused. */

@@ -5,6 +5,8 @@ import dev.cacheback.JobSettings;
 import dev.cacheback.RetryPolicy;
 import dev.cacheback.TaskOptions;
 import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.DeadLetter;
+import dev.cacheback.spi.QueueState;
 import dev.cacheback.spi.RefreshQueue;
 import dev.cacheback.spi.RefreshQueueException;
 import dev.cacheback.spi.RefreshTask;
@@ -30,7 +32,8 @@ import static org.awaitility.Awaitility.await;
  * every task runs once; a failing refresh is retried after the backoff and dead-lettered with its
  * reason after its last attempt; a task for an unknown job is dead-lettered at once; tasks waiting
  * before the worker starts are run, not dead-lettered; a refresh slower than its lease is never run
- * twice at once; a {@code set} or {@code delete} made while a refresh is in flight wins; options the
+ * twice at once; a dead letter is listed with its job, key, reason and attempts, and re-queued (one
+ * by its id, or all) runs again while the dead-letter count drops; a {@code set} or {@code delete} made while a refresh is in flight wins; options the
  * queue does not honour are refused by name; closing is clean.
  *
  * <p>Extend it and implement {@link #newQueue(String)} (a fresh, unopened queue that consumes
@@ -131,6 +134,48 @@ public abstract class RefreshQueueContract {
         assertThat(deadLetterReasons(queueName, queue)).singleElement().asString()
                 .contains("failed 3 times").contains("source is down");
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> job.fetches() == 3);
+    }
+
+    @Test
+    void aDeadLetterIsListedThenReQueuedItRunsAndTheDeadCountDrops() {
+        Cacheback cacheback = runtime();
+        CountingJob job = job(cacheback, "requeue", Duration.ofMinutes(10), Duration.ofMinutes(1));
+        job.failWith(new IllegalStateException("source is down"));
+        cacheback.startWorkers();
+        RefreshQueue queue = cacheback.queue();
+        job.asyncRefresh("r1");
+        job.asyncRefresh("r2");
+        await().atMost(Duration.ofSeconds(30)).until(() -> queue.deadLetters(10).size() == 2);
+        assertThat(deadCount(queue)).isEqualTo(2);
+        List<DeadLetter> dead = queue.deadLetters(10);
+        DeadLetter first = dead.stream().filter(d -> d.key().equals(job.key("r1"))).findFirst().orElseThrow();
+        assertThat(first.jobName()).isEqualTo(job.name());
+        assertThat(first.reason()).contains("failed 3 times").contains("source is down");
+        assertThat(first.attempts()).isEqualTo(3);
+        assertThat(queue.deadLetters(1)).hasSize(1);
+        assertThat(job.fetches()).isEqualTo(6);
+
+        job.failWith(null);
+        assertThat(queue.requeue(first.id())).isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> job.rawGet("r1").isPresent());
+        assertThat(job.rawGet("r1").orElseThrow().data()).isEqualTo("r1#7");
+        assertThat(queue.deadLetters(10)).singleElement().extracting(DeadLetter::key).isEqualTo(job.key("r2"));
+        assertThat(deadCount(queue)).isEqualTo(1);
+        assertThat(queue.requeue(first.id())).as("a dead letter is re-queued once").isFalse();
+
+        assertThat(queue.requeueAll()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> job.rawGet("r2").isPresent());
+        assertThat(queue.deadLetters(10)).isEmpty();
+        assertThat(deadCount(queue)).isZero();
+        assertThat(job.fetches()).isEqualTo(8);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queue.state().stream().allMatch(q -> q.inFlight() == 0));
+    }
+
+    /** The dead letters every queue of {@code queue} reports holding. */
+    private static long deadCount(RefreshQueue queue) {
+        List<QueueState> states = queue.state();
+        assertThat(states).as("queue state of " + queue.describe()).isNotEmpty();
+        return states.stream().mapToLong(QueueState::deadLetters).sum();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.cacheback.spring;
+package dev.cacheback.micrometer;
 
 import dev.cacheback.JobSettings;
 import dev.cacheback.test.CountingJob;

@@ -1,4 +1,4 @@
-package dev.cacheback.spring;
+package dev.cacheback.micrometer;
 
 import dev.cacheback.CachebackListener;
 import io.micrometer.core.instrument.Counter;
@@ -10,9 +10,11 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Reports every Cacheback decision to Micrometer. The auto-configuration adds it to the runtime when a
- * {@link MeterRegistry} bean exists; add it yourself ({@code builder.listener(new CachebackMetrics(registry))})
- * to a runtime you build.
+ * Counts every Cacheback decision in a Micrometer {@link MeterRegistry}: add it to a runtime with
+ * {@code Cacheback.builder().listener(new CachebackMetrics(registry))}; the Spring starter adds it when
+ * a {@link MeterRegistry} bean exists. (It was {@code dev.cacheback.spring.CachebackMetrics} in the
+ * starter; the meters kept their names.) Needs {@code io.micrometer:micrometer-core}. For timings and
+ * traces of each get, fetch, enqueue and worker refresh, see {@link CachebackObservations}.
  *
  * <table>
  *   <caption>Meters</caption>
@@ -33,6 +35,11 @@ public final class CachebackMetrics implements CachebackListener {
     private final ConcurrentHashMap<String, JobMeters> jobs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> backendErrors = new ConcurrentHashMap<>();
 
+    /**
+     * Meters in {@code registry}.
+     *
+     * @throws NullPointerException when {@code registry} is null
+     */
     public CachebackMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
