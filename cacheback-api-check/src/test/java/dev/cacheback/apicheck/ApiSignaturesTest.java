@@ -33,7 +33,7 @@ class ApiSignaturesTest {
 
     /** The command that rewrites the dumps from the current code, named in every failure. */
     static final String REGENERATE = "./mvnw -B -q -pl cacheback-api-check -am verify -Dtest=ApiSignaturesTest "
-            + "-Dsurefire.failIfNoSpecifiedTests=false -Dcacheback.api.update=true";
+            + "-Dsurefire.failIfNoSpecifiedTests=false -Dapi.dump.update=true";
 
     static final List<String> ARTIFACTS = PublishedModules.ARTIFACTS;
 
@@ -45,7 +45,7 @@ class ApiSignaturesTest {
     void publicApiMatchesTheDumpInTheRepository(String artifact) throws IOException {
         String actual = dump(artifact);
         Path file = apiDirectory().resolve(artifact + ".txt");
-        if (Boolean.getBoolean("cacheback.api.update")) {
+        if (Boolean.getBoolean("api.dump.update")) {
             Files.createDirectories(file.getParent());
             Files.writeString(file, actual, StandardCharsets.UTF_8);
             return;
