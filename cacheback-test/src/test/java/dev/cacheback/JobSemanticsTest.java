@@ -347,11 +347,11 @@ class JobSemanticsTest {
             CountingJob onOther = new CountingJob(two, JobSettings.builder().name("j").cacheAlias("other").build());
             onOther.get("a");
             assertThat(onOther.cacheAlias()).isEqualTo("other");
-            assertThat(two.cache("default").get(onOther.key("a"), new dev.cacheback.internal.EntryBytes<>(two.codec(), String.class))).isNull();
-            assertThat(other.get(onOther.key("a"), new dev.cacheback.internal.EntryBytes<>(two.codec(), String.class))).isNotNull();
+            assertThat(two.cache("default").get(onOther.key("a"), dev.cacheback.spi.EntryCodec.of(two.codec(), String.class))).isNull();
+            assertThat(other.get(onOther.key("a"), dev.cacheback.spi.EntryCodec.of(two.codec(), String.class))).isNotNull();
             CountingJob onDefault = new CountingJob(two, JobSettings.builder().name("d").build());
             onDefault.get("a");
-            assertThat(two.cache("default").get(onDefault.key("a"), new dev.cacheback.internal.EntryBytes<>(two.codec(), String.class))).isNotNull();
+            assertThat(two.cache("default").get(onDefault.key("a"), dev.cacheback.spi.EntryCodec.of(two.codec(), String.class))).isNotNull();
         }
     }
 

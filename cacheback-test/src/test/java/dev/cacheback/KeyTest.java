@@ -173,7 +173,7 @@ class KeyTest {
         };
         custom.get("ada");
         assertThat(cacheback.cache("default").get("user:ada",
-                new dev.cacheback.internal.EntryBytes<>(cacheback.codec(), String.class))).isNotNull();
+                dev.cacheback.spi.EntryCodec.of(cacheback.codec(), String.class))).isNotNull();
     }
 
     @Test

@@ -427,7 +427,7 @@ class ResilienceTest {
         b.put((byte) 'C').put((byte) 'B').put((byte) 2).put((byte) 1).putLong(1_900_000_000L).putInt(5).putLong(42L)
                 .put("\"old\"".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         byte[] bytes = b.array();
-        CacheEntry<String> entry = new dev.cacheback.internal.EntryBytes<String>(dev.cacheback.spi.Codec.jackson(), String.class)
+        CacheEntry<String> entry = dev.cacheback.spi.EntryCodec.<String>of(dev.cacheback.spi.Codec.jackson(), String.class)
                 .decode(bytes);
         assertThat(entry).isEqualTo(new CacheEntry<>(java.time.Instant.ofEpochSecond(1_900_000_000L, 5), "old", 42L));
         assertThat(dev.cacheback.spi.EntryFormat.version(bytes)).isEqualTo(42L);
@@ -464,7 +464,7 @@ class ResilienceTest {
         CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("xfetch").lifetime(Duration.ofSeconds(100))
                 .earlyRefreshBeta(1).build());
         dev.cacheback.spi.CacheBackend backend = cacheback.cache("default");
-        dev.cacheback.internal.EntryBytes<String> codec = new dev.cacheback.internal.EntryBytes<>(cacheback.codec(), String.class);
+        dev.cacheback.spi.EntryCodec<String> codec = dev.cacheback.spi.EntryCodec.of(cacheback.codec(), String.class);
         for (int i = 0; i < 1000; i++) {
             backend.set(job.key("near" + i), new CacheEntry<>(clock.instant().plusMillis(1000), "v", CacheEntry.newVersion(), 0, 1000),
                     Duration.ofHours(1), codec);

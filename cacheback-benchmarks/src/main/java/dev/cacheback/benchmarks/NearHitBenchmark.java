@@ -5,7 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.redis.RedisBackplane;
 import dev.cacheback.redis.RedisCacheBackend;
 import dev.cacheback.spi.Backplane;
@@ -71,7 +71,7 @@ public class NearHitBenchmark {
         boolean redis = remote.equals("redis");
         Backplane backplane = redis ? RedisBackplane.builder(Servers.redisUri()).channel(run + ":near").build()
                 : new LocalBackplane().join();
-        TieredCacheBackend tiered = (TieredCacheBackend) CacheBackend.tiered(remoteBackend(redis),
+        TieredBackend tiered = (TieredBackend) CacheBackend.tiered(remoteBackend(redis),
                 NearCache.builder().backplane(backplane).maximumSize(4L * KEY_COUNT).build());
         nearRuntime = Cacheback.builder().cache("default", tiered).build();
         remoteRuntime = Cacheback.builder().cache("default", remoteBackend(redis)).build();

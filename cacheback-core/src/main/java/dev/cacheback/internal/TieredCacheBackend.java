@@ -7,6 +7,7 @@ import dev.cacheback.NearCache;
 import dev.cacheback.spi.Backplane;
 import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.CacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.EntryCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * everything" message is kept instead) and published again at the next write or read that finds the
  * backplane confirmed.
  */
-public final class TieredCacheBackend implements CacheBackend {
+public final class TieredCacheBackend implements TieredBackend {
 
     private static final Logger log = LoggerFactory.getLogger("cacheback");
     private static final int MAX_PENDING = 10_000;
@@ -364,19 +365,19 @@ public final class TieredCacheBackend implements CacheBackend {
         }
     }
 
-    /** How many near copies are held now (an estimate), for tests and metrics. */
+    @Override
     public long nearSize() {
         Cache<String, Near> n = near;
         return n == null ? 0 : n.estimatedSize();
     }
 
-    /** Whether near copies are served now (the backplane's proof is within the bound). */
+    @Override
     public boolean nearServing() {
         Clock c = clock;
         return c != null && nearUsable(c.millis());
     }
 
-    /** The remote level. */
+    @Override
     public CacheBackend remote() {
         return remote;
     }

@@ -61,7 +61,8 @@ public interface CacheBackend extends AutoCloseable {
      * {@code remote} only, so the engine's lease and fencing rules hold as they do on {@code remote}.
      * Near copies are the very objects decoded from {@code remote}, shared by later hits: they must not
      * be mutated. See {@link NearCache} for the staleness bound. The runtime opens and closes it (and
-     * with it {@code remote} and the backplane). Thread-safe.
+     * with it {@code remote} and the backplane). Thread-safe. The result is a {@link TieredBackend},
+     * whose near level's state can be read.
      *
      * @throws IllegalArgumentException when {@code remote} is tiered itself
      */

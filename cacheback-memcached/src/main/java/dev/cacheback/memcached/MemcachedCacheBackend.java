@@ -631,7 +631,7 @@ public final class MemcachedCacheBackend extends BytesCacheBackend {
          * a cache must use the same prefix.
          *
          * @throws IllegalArgumentException when {@code prefix} is empty, longer than
-         *     {@value MemcachedCacheBackend#MAX_KEY_PREFIX_BYTES} bytes (memcached's keys are at most 250
+         *     {@link MemcachedCacheBackend#MAX_KEY_PREFIX_BYTES} bytes (memcached's keys are at most 250
          *     bytes; job keys up to {@value Keys#MAX_KEY_BYTES} and the lease suffix take the rest), or not
          *     printable ASCII without spaces
          * @throws NullPointerException when {@code prefix} is null

@@ -3,7 +3,6 @@ package dev.cacheback.memcached;
 import dev.cacheback.CacheEntry;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
-import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.EntryCodec;
 import dev.cacheback.spi.Keys;
@@ -31,7 +30,7 @@ class KeyPrefixTest {
 
     private final String run = TestServers.uniquePrefix("prefix");
     private final List<Cacheback> runtimes = new ArrayList<>();
-    private final EntryCodec<String> codec = new EntryBytes<>(Codec.jackson(), String.class);
+    private final EntryCodec<String> codec = EntryCodec.of(Codec.jackson(), String.class);
 
     @BeforeAll
     static void startServer() {

@@ -64,7 +64,7 @@ class MemcachedCacheBackendContractTest extends CacheBackendContract {
             raw.set(job.key("c"), 1, 300, serialized.toByteArray());
         }
 
-        assertThatThrownBy(() -> backend.get(job.key("c"), new dev.cacheback.internal.EntryBytes<>(cacheback.codec(), String.class)))
+        assertThatThrownBy(() -> backend.get(job.key("c"), dev.cacheback.spi.EntryCodec.of(cacheback.codec(), String.class)))
                 .isInstanceOf(CorruptEntryException.class);
         assertThat(job.get("c")).isEqualTo("c#1");
         assertThat(events.count("corrupt")).isPositive();

@@ -3,7 +3,6 @@ package dev.cacheback.memcached;
 import dev.cacheback.CacheEntry;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
-import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.spi.CacheBackendException;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.EntryCodec;
@@ -25,7 +24,7 @@ import static org.awaitility.Awaitility.await;
 /** The builder, the lifecycle (open, close, threads), and a server that is down when the runtime starts. */
 class MemcachedCacheBackendTest {
 
-    private final EntryCodec<String> codec = new EntryBytes<>(Codec.jackson(), String.class);
+    private final EntryCodec<String> codec = EntryCodec.of(Codec.jackson(), String.class);
 
     @Test
     void optionsSetTwiceAreAnError() {
@@ -121,7 +120,7 @@ class MemcachedCacheBackendTest {
                 int fetches = job.fetches();
                 assertThat(job.get("a")).isEqualTo("a#" + fetches);
                 assertThat(job.fetches()).isEqualTo(fetches);
-                assertThat(backend.getAll(List.of(job.key("a")), new EntryBytes<>(cacheback.codec(), String.class)))
+                assertThat(backend.getAll(List.of(job.key("a")), EntryCodec.of(cacheback.codec(), String.class)))
                         .containsOnlyKeys(job.key("a"));
             }
         }

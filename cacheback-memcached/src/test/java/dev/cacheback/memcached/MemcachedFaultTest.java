@@ -142,9 +142,9 @@ class MemcachedFaultTest {
         }
         b.stop();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> throwsBackendException(() -> backend.getAll(keys, new dev.cacheback.internal.EntryBytes<>(
+                .until(() -> throwsBackendException(() -> backend.getAll(keys, dev.cacheback.spi.EntryCodec.of(
                         cacheback.codec(), String.class))));
-        assertThatThrownBy(() -> backend.getAll(keys, new dev.cacheback.internal.EntryBytes<>(cacheback.codec(), String.class)))
+        assertThatThrownBy(() -> backend.getAll(keys, dev.cacheback.spi.EntryCodec.of(cacheback.codec(), String.class)))
                 .isInstanceOf(CacheBackendException.class).hasMessageContaining("multi-get");
     }
 
@@ -167,7 +167,7 @@ class MemcachedFaultTest {
         b.pause();
         try {
             long started = System.nanoTime();
-            assertThatThrownBy(() -> backend.get(key, new dev.cacheback.internal.EntryBytes<>(cacheback.codec(), String.class)))
+            assertThatThrownBy(() -> backend.get(key, dev.cacheback.spi.EntryCodec.of(cacheback.codec(), String.class)))
                     .isInstanceOf(CacheBackendException.class)
                     .hasMessageContaining("did not answer get of key \"" + key + "\" within 500 ms")
                     .hasMessageContaining(b.address());

@@ -9,7 +9,6 @@ import dev.cacheback.Cacheback;
 import dev.cacheback.CachebackException;
 import dev.cacheback.Job;
 import dev.cacheback.JobSettings;
-import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.EntryCodec;
 import dev.cacheback.spi.EntryTooLargeException;
@@ -164,7 +163,7 @@ class MemcachedRulesTest {
     @Test
     void keysBreakingTheKeyRuleNeverReachTheServer() {
         MemcachedCacheBackend backend = openBackend();
-        EntryCodec<String> codec = new EntryBytes<>(Codec.jackson(), String.class);
+        EntryCodec<String> codec = EntryCodec.of(Codec.jackson(), String.class);
         CacheEntry<String> entry = new CacheEntry<>(Instant.now(), "v");
         List<String> invalid = List.of("has space", "tab\tkey", "ctl\u0001key", "newline\nkey", "k".repeat(241), "",
                 "caf\u00e9");
@@ -235,7 +234,7 @@ class MemcachedRulesTest {
     @Test
     void theLargestEntryAllowedIsStoredEvenUnderTheLongestKeyAndOneByteMoreIsRefused() {
         MemcachedCacheBackend backend = openBackend();
-        EntryCodec<String> codec = new EntryBytes<>(Codec.jackson(), String.class);
+        EntryCodec<String> codec = EntryCodec.of(Codec.jackson(), String.class);
         long max = backend.maxEntryBytes();
         assertThat(max).isEqualTo(1_048_576 - 320);
         String key = (prefix + ":").concat("k".repeat(240 - prefix.length() - 1));
@@ -263,7 +262,7 @@ class MemcachedRulesTest {
         // configured for 2 MB items, the server is started with -I 1m: the server refuses, the backend says why
         MemcachedCacheBackend backend = MemcachedCacheBackend.builder(server.address()).itemSizeLimit(2 * 1_048_576).build();
         runtime(backend, true);
-        EntryCodec<String> codec = new EntryBytes<>(Codec.jackson(), String.class);
+        EntryCodec<String> codec = EntryCodec.of(Codec.jackson(), String.class);
         CacheEntry<String> entry = new CacheEntry<>(Instant.now(), "x".repeat(1_500_000));
 
         assertThatThrownBy(() -> backend.set(prefix + ":refused", entry, Duration.ofMinutes(1), codec))

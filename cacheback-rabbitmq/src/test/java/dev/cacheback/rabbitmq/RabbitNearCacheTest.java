@@ -3,7 +3,7 @@ package dev.cacheback.rabbitmq;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.BackendContext;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.test.CountingJob;
@@ -63,7 +63,7 @@ class RabbitNearCacheTest {
     }
 
     private final class Node {
-        final TieredCacheBackend tiered;
+        final TieredBackend tiered;
         final Cacheback cacheback;
         final CountingJob job;
 
@@ -77,7 +77,7 @@ class RabbitNearCacheTest {
                 public void close() {
                 }
             };
-            tiered = (TieredCacheBackend) CacheBackend.tiered(remote, NearCache.builder().maxDisconnectedStaleness(BOUND)
+            tiered = (TieredBackend) CacheBackend.tiered(remote, NearCache.builder().maxDisconnectedStaleness(BOUND)
                     .backplane(RabbitBackplane.builder(amqpUri).exchange(run + ".near").heartbeatInterval(Duration.ofMillis(200))
                             .reconnectInterval(Duration.ofMillis(500)).build())
                     .build());

@@ -4,7 +4,7 @@ import dev.cacheback.Cacheback;
 import dev.cacheback.Job;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.CacheBackend;
 
 import java.time.Duration;
@@ -30,7 +30,7 @@ public final class NearCacheMain {
         String channel = args[2];
         String jobName = args[3];
         String name = args[4];
-        TieredCacheBackend tiered = (TieredCacheBackend) CacheBackend.tiered(
+        TieredBackend tiered = (TieredBackend) CacheBackend.tiered(
                 RedisCacheBackend.builder(uri).keyPrefix(keyPrefix).build(),
                 NearCache.builder().maxDisconnectedStaleness(Duration.ofSeconds(1))
                         .backplane(RedisBackplane.builder(uri).channel(channel).heartbeatInterval(Duration.ofMillis(200)).build())

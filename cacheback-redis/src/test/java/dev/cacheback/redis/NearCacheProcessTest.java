@@ -4,7 +4,7 @@ import dev.cacheback.Cacheback;
 import dev.cacheback.Job;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.test.JvmProcess;
 import dev.cacheback.test.ManualRefreshQueue;
@@ -55,7 +55,7 @@ class NearCacheProcessTest {
         for (String name : List.of("p1", "p2")) {
             children.add(JvmProcess.start(name, NearCacheMain.class, TestServers.redisUri(), keyPrefix, channel, jobName, name));
         }
-        TieredCacheBackend tiered = (TieredCacheBackend) CacheBackend.tiered(
+        TieredBackend tiered = (TieredBackend) CacheBackend.tiered(
                 RedisCacheBackend.builder(TestServers.redisUri()).keyPrefix(keyPrefix).build(),
                 NearCache.builder().maxDisconnectedStaleness(Duration.ofSeconds(1))
                         .backplane(RedisBackplane.builder(TestServers.redisUri()).channel(channel)

@@ -3,7 +3,7 @@ package dev.cacheback.redis;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.TestServers;
@@ -55,7 +55,7 @@ class NearCacheReadmeTest {
                 .build();
         // --- end
         try (cacheback) {
-            TieredCacheBackend tiered = (TieredCacheBackend) cacheback.cache("default");
+            TieredBackend tiered = (TieredBackend) cacheback.cache("default");
             await().atMost(Duration.ofSeconds(10)).until(tiered::nearServing);
             CountingJob job = new CountingJob(cacheback, JobSettings.builder().name(RUN + ".job").build());
             assertThat(job.get("a")).isEqualTo("a#1");

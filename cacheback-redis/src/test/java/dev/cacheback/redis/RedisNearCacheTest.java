@@ -3,7 +3,7 @@ package dev.cacheback.redis;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.ManualRefreshQueue;
@@ -65,12 +65,12 @@ class RedisNearCacheTest {
     /** One "process": a runtime whose default cache is a near level over the shared Redis. */
     private final class Node {
         final ManualRefreshQueue queue = new ManualRefreshQueue();
-        final TieredCacheBackend tiered;
+        final TieredBackend tiered;
         final Cacheback cacheback;
         final CountingJob job;
 
         Node(String name, Clock clock, String backplaneUri) {
-            tiered = (TieredCacheBackend) CacheBackend.tiered(
+            tiered = (TieredBackend) CacheBackend.tiered(
                     RedisCacheBackend.builder(TestServers.redisUri()).keyPrefix(run + ":").build(),
                     NearCache.builder().maxDisconnectedStaleness(BOUND)
                             .backplane(RedisBackplane.builder(backplaneUri).channel(run + ":near").heartbeatInterval(HEARTBEAT).build())

@@ -3,7 +3,7 @@ package dev.cacheback.redis;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
 import dev.cacheback.NearCache;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.test.RecordingListener;
 import dev.cacheback.test.Stampede;
@@ -51,7 +51,7 @@ public final class StampedeMain {
             RedisCountingJob job = new RedisCountingJob(cacheback, JobSettings.builder().name(jobName)
                     .fetchOnMiss(fetchOnMiss).build(), redis.redis(), counterKey);
             job.key(key);
-            if (cache instanceof TieredCacheBackend tiered) {
+            if (cache instanceof TieredBackend tiered) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (!tiered.nearServing() && System.nanoTime() < deadline) {
                     Thread.sleep(10);

@@ -2,7 +2,7 @@ package dev.cacheback.spring;
 
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
-import dev.cacheback.internal.TieredCacheBackend;
+import dev.cacheback.spi.TieredBackend;
 import dev.cacheback.test.CountingJob;
 import dev.cacheback.test.TestServers;
 import io.lettuce.core.RedisClient;
@@ -84,9 +84,9 @@ class NearCacheWiringTest {
             runner.withUserConfiguration(Jobs.class).withPropertyValues(nearOnRedis()).run(second -> {
                 Cacheback one = first.getBean(Cacheback.class);
                 Cacheback two = second.getBean(Cacheback.class);
-                assertThat(one.cache("default")).isInstanceOf(TieredCacheBackend.class);
+                assertThat(one.cache("default")).isInstanceOf(TieredBackend.class);
                 assertThat(one.cache("default").describe()).startsWith("near(1000) over redis://").contains(prefix + "near");
-                TieredCacheBackend nearTwo = (TieredCacheBackend) two.cache("default");
+                TieredBackend nearTwo = (TieredBackend) two.cache("default");
                 await().atMost(Duration.ofSeconds(10)).until(nearTwo::nearServing);
                 CountingJob jobOne = first.getBean(CountingJob.class);
                 CountingJob jobTwo = second.getBean(CountingJob.class);

@@ -4,7 +4,6 @@ import dev.cacheback.CacheEntry;
 import dev.cacheback.CacheStatus;
 import dev.cacheback.Cacheback;
 import dev.cacheback.JobSettings;
-import dev.cacheback.internal.EntryBytes;
 import dev.cacheback.spi.CacheBackend;
 import dev.cacheback.spi.Codec;
 import dev.cacheback.spi.CorruptEntryException;
@@ -88,7 +87,7 @@ public abstract class CacheBackendContract {
     void openRuntime() {
         backend = newBackend();
         cacheback = Cacheback.builder().clock(clock).cache("default", backend).queue(queue).listener(events).build();
-        codec = new EntryBytes<>(Codec.jackson(), Item.class);
+        codec = EntryCodec.of(Codec.jackson(), Item.class);
     }
 
     @AfterEach

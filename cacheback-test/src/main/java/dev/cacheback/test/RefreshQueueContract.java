@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>Extend it and implement {@link #newQueue(String)} (a fresh, unopened queue that consumes
  * {@code queueName} in this process, its worker deferred until {@link Cacheback#startWorkers()} where
- * the queue can defer) and {@link #deadLetterReasons(String)}. Faults that need a private server
+ * the queue can defer) and {@link #deadLetterReasons(String, RefreshQueue)}. Faults that need a private server
  * (a broker restarted under a backlog, a worker killed mid-task) are each module's own tests.
  */
 public abstract class RefreshQueueContract {
@@ -218,7 +218,7 @@ public abstract class RefreshQueueContract {
     }
 
     /**
-     * A backend shared by the runtimes of {@link #aRefreshSlowerThanItsLeaseIsNeverRunTwiceAtOnce} as
+     * A backend shared by the runtimes of {@code aRefreshSlowerThanItsLeaseIsNeverRunTwiceAtOnceAcrossThreeProcesses} as
      * processes share a cache server: called once per runtime, each result opened by its own runtime.
      * Default: views of one in-memory backend (opened once). Broker modules may return a backend on
      * their real server.
