@@ -325,7 +325,7 @@ public final class RabbitRefreshQueue implements RefreshQueue {
      * Per known queue (the default queue, then those consumed), by passive declarations on a short-lived
      * connection: waiting = the work queue's ready messages; dead letters = {@code <queue>.dead}'s;
      * in flight = the deliveries this process's worker is running (RabbitMQ does not report unacknowledged
-     * messages through AMQP); retrying = {@link QueueState#UNKNOWN} (retries wait in per-backoff queues).
+     * messages through AMQP); retrying = {@link dev.cacheback.spi.QueueState#UNKNOWN} (retries wait in per-backoff queues).
      *
      * @throws RefreshQueueException when the broker does not answer within the connect and publish timeouts
      */

@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A backplane inside one JVM, for tests of near caches: several runtimes (each standing for a process)
  * take one {@link #join() member} each of a shared {@link LocalBackplane}; a publication is delivered at
- * once, in the publishing thread, to every other connected member. {@link #cut()} disconnects a member
- * (what it is sent meanwhile is lost, and its {@link #confirmedMillis()} stays at the cut's instant, so
- * its near copies are bypassed once the bound has passed on the test's clock); {@link #restore()}
+ * once, in the publishing thread, to every other connected member. {@link Member#cut()} disconnects a member
+ * (what it is sent meanwhile is lost, and its {@link Member#confirmedMillis()} stays at the cut's instant, so
+ * its near copies are bypassed once the bound has passed on the test's clock); {@link Member#restore()}
  * reconnects it, which drops its near copies, as a real backplane does.
  *
  * <p>Thread-safe. No threads of its own.
