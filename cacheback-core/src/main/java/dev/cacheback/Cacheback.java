@@ -150,6 +150,11 @@ public final class Cacheback implements AutoCloseable {
                     public Clock clock() {
                         return clock;
                     }
+
+                    @Override
+                    public java.util.concurrent.Executor executor() {
+                        return scheduler;
+                    }
                 });
                 opened.add(backend);
             });

@@ -1,6 +1,7 @@
 package dev.cacheback.spi;
 
 import java.time.Clock;
+import java.util.concurrent.Executor;
 
 /** What a {@link CacheBackend} learns from the runtime that opens it. */
 public interface BackendContext {
@@ -10,4 +11,13 @@ public interface BackendContext {
 
     /** The runtime's clock: the only source of time a backend may use. */
     Clock clock();
+
+    /**
+     * Where a backend runs its own housekeeping off the callers' threads (an in-process cache's
+     * eviction and bookkeeping): the runtime's scheduler, shut down with the runtime, so a backend
+     * needs no pool of its own. Short tasks only. The default runs them in the calling thread.
+     */
+    default Executor executor() {
+        return Runnable::run;
+    }
 }
