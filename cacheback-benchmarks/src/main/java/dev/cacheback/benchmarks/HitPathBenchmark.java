@@ -140,7 +140,7 @@ public class HitPathBenchmark {
         return backend.get(hashedKeys[c.index()], unusedCodec);
     }
 
-    /** Part of {@code cachebackGet}, which does it twice per hit: one {@code millis()} of the runtime's clock. */
+    /** Part of {@code cachebackGet}, which does it once per hit: one {@code millis()} of the runtime's clock. */
     @Benchmark
     public long partClockMillis() {
         return clock.millis();

@@ -24,8 +24,8 @@ final class HitPathSection {
         LABELS.put(BASELINE, "raw Caffeine `getIfPresent(k)` (baseline)");
         LABELS.put("cachebackGet", "Cacheback `job.get(k)`, in-memory backend");
         LABELS.put("partKey", "  part: `job.key(k)` (core's key memo (bounded map per job name); on a miss Jackson + SHA-256 + hex)");
-        LABELS.put("partBackendGet", "  part: in-memory backend `get(hashedKey)` (Caffeine read + deadline check against the `Clock`)");
-        LABELS.put("partClockMillis", "  part: one `Clock.millis()` of the runtime's clock (a hit does two)");
+        LABELS.put("partBackendGet", "  part: in-memory backend `get(hashedKey)` alone (Caffeine read + deadline check; alone it reads the `Clock`, inside `job.get` it takes the job's reading)");
+        LABELS.put("partClockMillis", "  part: one `Clock.millis()` of the runtime's clock (a hit does one)");
         HOT_LABELS.put("hotCaffeineGetIfPresent", "raw Caffeine `getIfPresent(k)` (baseline)");
         HOT_LABELS.put("hotCachebackGet", "Cacheback `job.get(k)`, in-memory backend");
         CONFIG_LABELS.put("size", "size bound only (the baseline's configuration)");
@@ -61,8 +61,8 @@ final class HitPathSection {
                 remembered after their first call; on a memo miss it computes the key: canonical JSON of the \
                 argument with Jackson, SHA-256, 32 hex digits, %d characters in all for this job), reads the \
                 in-memory backend (Caffeine bounded by size, holding the entry by reference with its deadline, \
-                which it checks against the runtime's `Clock`), checks the entry's freshness against the clock \
-                again, and reports a hit to the listener. The baseline is a raw Caffeine `Cache<String, Object>` \
+                which it checks against the job's one reading of the runtime's `Clock`), checks the entry's \
+                freshness against that same reading, and reports a hit to the listener. The baseline is a raw Caffeine `Cache<String, Object>` \
                 (size-bounded) holding the same values under the argument strings themselves (%d characters). \
                 Time is the average per call per thread (JMH `AverageTime`); bytes are JMH's \
                 `gc.alloc.rate.norm`. `part:` rows measure one piece of `job.get` alone.
