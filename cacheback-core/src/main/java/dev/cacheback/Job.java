@@ -219,15 +219,66 @@ public abstract class Job<K, V> {
         if (entry == null) {
             return miss(cache, key, args);
         }
-        if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis)) {
-            cacheback.listener().onHit(name, key);
-            counters.hits.increment();
-            if (log.isDebugEnabled()) {
-                log.debug("{} {}: hit", name, key);
-            }
-            return processResult(entry.data(), args, CacheStatus.HIT, null);
+        if (isHit(cache, key, args, entry, nowMillis)) {
+            return hit(key, args, entry);
         }
         return stale(cache, key, args, entry);
+    }
+
+    /** Whether {@code entry} is fresh at {@code nowMillis} (S3), refreshing it early when that is due. */
+    private boolean isHit(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
+        return earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis);
+    }
+
+    /** A fresh entry's answer (S3), for {@code get} and each key of {@code getMany}. */
+    private V hit(String key, K args, CacheEntry<V> entry) {
+        cacheback.listener().onHit(name, key);
+        counters.hits.increment();
+        if (log.isDebugEnabled()) {
+            log.debug("{} {}: hit", name, key);
+        }
+        return processResult(entry.data(), args, CacheStatus.HIT, null);
+    }
+
+    /** S4: stale data answered at once, its key marked for a background refresh. */
+    private V staleServed(CacheSlot cache, String key, K args, CacheEntry<V> entry, Duration delta) {
+        log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
+        cacheback.listener().onStale(name, key, false);
+        markFromRead(cache, key, args, entry);
+        return processResult(entry.data(), args, CacheStatus.STALE, false);
+    }
+
+    /** S2: a miss without a fetch answers {@link #empty()}, its key marked for a background refresh. */
+    private V missEnqueued(CacheSlot cache, String key, K args) {
+        log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
+        cacheback.listener().onMiss(name, key, false);
+        markFromRead(cache, key, args, null);
+        return processResult(empty(), args, CacheStatus.MISS, false);
+    }
+
+    /**
+     * A synchronous refresh of stale data failed: the stale data answers when the source breaker is
+     * open, or when stale-if-error allows it (then the key is held off, {@link #holdOffAfterFailSafe});
+     * otherwise the failure is rethrown.
+     */
+    private V staleOnFailure(CacheSlot cache, String key, K args, CacheEntry<V> entry, Duration delta,
+                             RuntimeException failure) {
+        if (failure instanceof SourceUnavailableException open) {
+            log.debug("{} {}: source breaker {}, serving stale", name, key, open.state());
+            return processResult(entry.data(), args, CacheStatus.STALE, false);
+        }
+        if (!servesStaleOnError(delta, failure)) {
+            throw failure;
+        }
+        failSafe(key, delta, failure);
+        holdOffAfterFailSafe(cache, key, args, entry, failure);
+        return processResult(entry.data(), args, CacheStatus.STALE, false);
+    }
+
+    /** Stale data answered because its synchronous refresh is slower than the soft fetch timeout (it goes on). */
+    private V staleOnSoftTimeout(String key, K args, CacheEntry<V> entry) {
+        log.debug("{} {}: refresh slower than the soft fetch timeout, serving stale", name, key);
+        return processResult(entry.data(), args, CacheStatus.STALE, false);
     }
 
     /**
@@ -243,29 +294,17 @@ public abstract class Job<K, V> {
             Object loaded;
             try {
                 loaded = load(cache, key, args, true);
-            } catch (SourceUnavailableException open) {
-                log.debug("{} {}: source breaker {}, serving stale", name, key, open.state());
-                return processResult(entry.data(), args, CacheStatus.STALE, false);
             } catch (RuntimeException failure) {
-                if (!servesStaleOnError(delta, failure)) {
-                    throw failure;
-                }
-                failSafe(key, delta, failure);
-                holdOffAfterFailSafe(cache, key, args, entry, failure);
-                return processResult(entry.data(), args, CacheStatus.STALE, false);
+                return staleOnFailure(cache, key, args, entry, delta, failure);
             }
             if (loaded == SOFT_TIMEOUT) {
-                log.debug("{} {}: refresh slower than the soft fetch timeout, serving stale", name, key);
-                return processResult(entry.data(), args, CacheStatus.STALE, false);
+                return staleOnSoftTimeout(key, args, entry);
             }
             @SuppressWarnings("unchecked")
             V data = (V) loaded;
             return processResult(data, args, CacheStatus.STALE, true);
         }
-        log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
-        cacheback.listener().onStale(name, key, false);
-        markFromRead(cache, key, args, entry);
-        return processResult(entry.data(), args, CacheStatus.STALE, false);
+        return staleServed(cache, key, args, entry, delta);
     }
 
     /**
@@ -848,10 +887,7 @@ public abstract class Job<K, V> {
             V data = (V) load(cache, key, args, false);
             return processResult(data, args, CacheStatus.MISS, true);
         }
-        log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
-        cacheback.listener().onMiss(name, key, false);
-        markFromRead(cache, key, args, null);
-        return processResult(empty(), args, CacheStatus.MISS, false);
+        return missEnqueued(cache, key, args);
     }
 
     /**
@@ -1594,6 +1630,7 @@ public abstract class Job<K, V> {
      */
     private Map<String, V> readAndAnswer(CacheSlot cache, Map<String, K> argsOf) {
         Map<String, CacheEntry<V>> found = readMany(cache, argsOf.keySet());
+        long nowMillis = cacheback.clock().millis();
         Map<String, V> answers = new HashMap<>(argsOf.size() * 2);
         List<BulkLoad> loads = new ArrayList<>();
         for (Map.Entry<String, K> e : argsOf.entrySet()) {
@@ -1607,18 +1644,10 @@ public abstract class Job<K, V> {
                     cacheback.listener().onMiss(name, key, true);
                     loads.add(new BulkLoad(key, args, null, null));
                 } else {
-                    log.debug("{} {}: miss, returning empty and refreshing asynchronously", name, key);
-                    cacheback.listener().onMiss(name, key, false);
-                    markFromRead(cache, key, args, null);
-                    answers.put(key, processResult(empty(), args, CacheStatus.MISS, false));
+                    answers.put(key, missEnqueued(cache, key, args));
                 }
-            } else if (earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, cacheback.clock().millis()) : isFresh(entry)) {
-                cacheback.listener().onHit(name, key);
-                counters.hits.increment();
-                if (log.isDebugEnabled()) {
-                    log.debug("{} {}: hit", name, key);
-                }
-                answers.put(key, processResult(entry.data(), args, CacheStatus.HIT, null));
+            } else if (isHit(cache, key, args, entry, nowMillis)) {
+                answers.put(key, hit(key, args, entry));
             } else {
                 counters.stale.increment();
                 Duration delta = Duration.between(entry.expiry(), now());
@@ -1627,10 +1656,7 @@ public abstract class Job<K, V> {
                     cacheback.listener().onStale(name, key, true);
                     loads.add(new BulkLoad(key, args, entry, delta));
                 } else {
-                    log.debug("{} {}: stale by {}, serving stale and refreshing asynchronously", name, key, delta);
-                    cacheback.listener().onStale(name, key, false);
-                    markFromRead(cache, key, args, entry);
-                    answers.put(key, processResult(entry.data(), args, CacheStatus.STALE, false));
+                    answers.put(key, staleServed(cache, key, args, entry, delta));
                 }
             }
         }
@@ -1696,26 +1722,17 @@ public abstract class Job<K, V> {
             try {
                 Object loaded = awaitLoad(load, start);
                 if (loaded == SOFT_TIMEOUT) {
-                    log.debug("{} {}: refresh slower than the soft fetch timeout, serving stale", name, load.key);
-                    answers.put(load.key, processResult(load.stale.data(), load.args, CacheStatus.STALE, false));
+                    answers.put(load.key, staleOnSoftTimeout(load.key, load.args, load.stale));
                 } else {
                     @SuppressWarnings("unchecked")
                     V data = (V) loaded;
                     answers.put(load.key, processResult(data, load.args,
                             load.stale == null ? CacheStatus.MISS : CacheStatus.STALE, true));
                 }
-            } catch (SourceUnavailableException open) {
-                if (load.stale != null) {
-                    log.debug("{} {}: source breaker {}, serving stale", name, load.key, open.state());
-                    answers.put(load.key, processResult(load.stale.data(), load.args, CacheStatus.STALE, false));
-                } else if (first == null) {
-                    first = open;
-                }
             } catch (RuntimeException failure) {
-                if (load.stale != null && servesStaleOnError(load.delta, failure)) {
-                    failSafe(load.key, load.delta, failure);
-                    holdOffAfterFailSafe(cache, load.key, load.args, load.stale, failure);
-                    answers.put(load.key, processResult(load.stale.data(), load.args, CacheStatus.STALE, false));
+                if (load.stale != null && (failure instanceof SourceUnavailableException
+                        || servesStaleOnError(load.delta, failure))) {
+                    answers.put(load.key, staleOnFailure(cache, load.key, load.args, load.stale, load.delta, failure));
                 } else if (first == null) {
                     first = failure;
                 }

@@ -97,8 +97,9 @@ public final class TieredCacheBackend implements TieredBackend {
         }
         remote.open(context);
         this.alias = context.alias();
-        this.near = Caffeine.newBuilder().maximumSize(settings.maximumSize()).executor(Runnable::run).build();
-        this.written = Caffeine.newBuilder().maximumSize(settings.maximumSize()).executor(Runnable::run).build();
+        // eviction bookkeeping on the runtime's scheduler, as the in-memory backend's, not on a reader's thread
+        this.near = Caffeine.newBuilder().maximumSize(settings.maximumSize()).executor(context.executor()).build();
+        this.written = Caffeine.newBuilder().maximumSize(settings.maximumSize()).executor(context.executor()).build();
         this.clock = context.clock();
         try {
             backplane.subscribe(context, new Backplane.Listener() {
