@@ -44,7 +44,9 @@ public interface CacheBackend extends AutoCloseable {
     /**
      * An in-memory backend on Caffeine.
      *
-     * @param maximumSize the most entries kept; the least recently used go first (leases do not count)
+     * @param maximumSize the most entries kept; the least recently used go first (leases do not count).
+     *     Evictions run on the runtime's scheduler, not in the reading thread, so the cache may hold a
+     *     few more entries for a moment after a burst of writes
      * @param storeCopies {@code false} to keep the very objects jobs return (fastest; callers must not
      *     mutate them), {@code true} to keep encoded bytes and decode a fresh copy on every read (as a
      *     remote cache would, and as safe for mutable values)

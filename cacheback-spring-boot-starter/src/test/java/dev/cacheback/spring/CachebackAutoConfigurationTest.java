@@ -115,11 +115,14 @@ class CachebackAutoConfigurationTest {
             for (int i = 0; i < 50; i++) {
                 job.get("k" + i);
             }
-            long kept = 0;
-            for (int i = 0; i < 50; i++) {
-                kept += job.rawGet("k" + i).isPresent() ? 1 : 0;
-            }
-            assertThat(kept).isLessThan(50);
+            // the bound is applied by Caffeine's maintenance, which runs on the runtime's scheduler thread
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                long kept = 0;
+                for (int i = 0; i < 50; i++) {
+                    kept += job.rawGet("k" + i).isPresent() ? 1 : 0;
+                }
+                return kept < 50;
+            });
         });
     }
 
