@@ -225,9 +225,19 @@ public abstract class Job<K, V> {
         return stale(cache, key, args, entry);
     }
 
-    /** Whether {@code entry} is fresh at {@code nowMillis} (S3), refreshing it early when that is due. */
+    /**
+     * Whether {@code entry} is fresh at {@code nowMillis} (S3); for a job with early refresh, a fresh
+     * entry due for it is also marked ({@link #refreshEarlyIfDue}). One expiry computation on the hit path.
+     */
     private boolean isHit(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
-        return earlyRefresh ? isFreshRefreshingEarly(cache, key, args, entry, nowMillis) : isFresh(entry, nowMillis);
+        long fresh = freshMillis(entry.expiry(), nowMillis);
+        if (fresh <= 0) {
+            return fresh == 0 && now().isBefore(entry.expiry());
+        }
+        if (earlyRefresh) {
+            refreshEarlyIfDue(cache, key, args, entry, fresh);
+        }
+        return true;
     }
 
     /** A fresh entry's answer (S3), for {@code get} and each key of {@code getMany}. */
@@ -812,40 +822,33 @@ public abstract class Job<K, V> {
 
     /** {@link #isFresh(CacheEntry)} at {@code nowMillis}, a clock reading the caller has just made. */
     private boolean isFresh(CacheEntry<V> entry, long nowMillis) {
-        Instant expiry = entry.expiry();
-        long expiryMillis;
+        long fresh = freshMillis(entry.expiry(), nowMillis);
+        return fresh > 0 || fresh == 0 && now().isBefore(entry.expiry());
+    }
+
+    /**
+     * How many milliseconds data expiring at {@code expiry} stays fresh after {@code nowMillis}: positive
+     * while fresh, negative once stale, 0 within the expiry's own millisecond (where only the full
+     * instants tell); saturated for expiries beyond epoch milliseconds. Allocates nothing.
+     */
+    private static long freshMillis(Instant expiry, long nowMillis) {
         try {
-            expiryMillis = expiry.toEpochMilli();
-        } catch (ArithmeticException farFuture) {
-            return expiry.getEpochSecond() > 0;
+            return Math.subtractExact(expiry.toEpochMilli(), nowMillis);
+        } catch (ArithmeticException beyondMillis) {
+            return expiry.getEpochSecond() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
-        if (nowMillis != expiryMillis) {
-            return nowMillis < expiryMillis;
-        }
-        return now().isBefore(expiry);
     }
 
     /** The largest value of {@code −ln U} for {@code U = 1 − nextDouble()} ({@code U ≥ 2^−53}). */
     private static final double MAX_EXPONENTIAL_DRAW = 53 * Math.log(2);
 
     /**
-     * {@link #isFresh} for a job with early refresh, on the same one clock read: when the data is fresh
-     * but due for an early refresh (XFetch: {@code expiry − now ≤ δ·β·(−ln U)}; or within the last
-     * {@code refreshAhead} of the lifetime), takes the key's lease and enqueues one refresh, leaving
-     * the entry's expiry as it is. No allocation unless it refreshes; no random draw while the entry is
-     * farther from its expiry than any draw could reach.
+     * For fresh data {@code remaining} milliseconds from its expiry: when it is due for an early refresh
+     * (XFetch: {@code remaining ≤ δ·β·(−ln U)}; or within the last {@code refreshAhead} of the lifetime),
+     * takes the key's lease and enqueues one refresh, leaving the entry's expiry as it is. No allocation
+     * unless it refreshes; no random draw while the entry is farther from its expiry than any draw could reach.
      */
-    private boolean isFreshRefreshingEarly(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
-        long expiryMillis;
-        try {
-            expiryMillis = entry.expiry().toEpochMilli();
-        } catch (ArithmeticException farFuture) {
-            return entry.expiry().getEpochSecond() > 0;
-        }
-        long remaining = expiryMillis - nowMillis;
-        if (remaining <= 0) {
-            return remaining == 0 && now().isBefore(entry.expiry());
-        }
+    private void refreshEarlyIfDue(CacheSlot cache, String key, K args, CacheEntry<V> entry, long remaining) {
         double ahead = settings.refreshAhead();
         double beta = settings.earlyRefreshBeta();
         boolean due = ahead > 0 && remaining <= ahead * lifetime().toMillis();
@@ -862,7 +865,6 @@ public abstract class Job<K, V> {
             cacheback.listener().onEarlyRefresh(name, key);
             markEarly(cache, key, args, entry);
         }
-        return true;
     }
 
     /** The expiry of an entry storing {@code data}: {@link #lifetimeFor} if it answers, else {@link #expiry}. */

@@ -90,8 +90,9 @@ public final class InMemoryCacheBackend implements CacheBackend {
     @Override
     public <V> Map<String, CacheEntry<V>> getAll(Collection<String> keys, EntryCodec<V> codec) {
         Map<String, CacheEntry<V>> found = new LinkedHashMap<>();
+        long now = clock.millis();
         for (String key : keys) {
-            CacheEntry<V> entry = get(key, codec);
+            CacheEntry<V> entry = get(key, codec, now);
             if (entry != null) {
                 found.put(key, entry);
             }

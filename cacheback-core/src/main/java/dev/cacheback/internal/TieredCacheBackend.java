@@ -130,10 +130,15 @@ public final class TieredCacheBackend implements TieredBackend {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <V> CacheEntry<V> get(String key, EntryCodec<V> codec) {
+        return get(key, codec, clock.millis());
+    }
+
+    /** A near hit compares its deadlines with the engine's clock reading, and a remote read passes it on. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <V> CacheEntry<V> get(String key, EntryCodec<V> codec, long now) {
         Cache<String, Near> n = near();
-        long now = clock.millis();
         boolean usable = nearUsable(now);
         if (hasPending) {
             flushPending();
@@ -148,7 +153,7 @@ public final class TieredCacheBackend implements TieredBackend {
             }
         }
         long before = epoch.get();
-        CacheEntry<V> entry = remote.get(key, codec);
+        CacheEntry<V> entry = remote.get(key, codec, now);
         if (entry != null && usable) {
             fill(n, key, entry, before, now);
         }
