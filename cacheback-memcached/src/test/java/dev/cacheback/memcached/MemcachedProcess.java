@@ -99,6 +99,16 @@ final class MemcachedProcess implements AutoCloseable {
     /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
     void pause() {
         signal("-STOP");
+        // kill returns once the signal is sent, not once every thread has stopped: a request sent at once
+        // could still be answered. Wait until the kernel reports the process stopped ('T').
+        java.nio.file.Path stat = java.nio.file.Path.of("/proc", String.valueOf(process.pid()), "stat");
+        if (java.nio.file.Files.exists(stat)) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .pollInterval(java.time.Duration.ofMillis(5)).until(() -> {
+                        String line = java.nio.file.Files.readString(stat);
+                        return line.charAt(line.lastIndexOf(')') + 2) == 'T';
+                    });
+        }
     }
 
     /** Lets a {@linkplain #pause() paused} server run again (SIGCONT). */
