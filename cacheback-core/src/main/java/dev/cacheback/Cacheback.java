@@ -1,6 +1,7 @@
 package dev.cacheback;
 
 import dev.cacheback.internal.ErrorLog;
+import dev.cacheback.internal.HitClock;
 import dev.cacheback.internal.InProcessRefreshQueue;
 import dev.cacheback.internal.KeyMemo;
 import dev.cacheback.internal.SafeListener;
@@ -60,6 +61,9 @@ public final class Cacheback implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("cacheback");
     private static volatile Cacheback defaultInstance;
 
+    /** Default {@link Builder#clockTick} on the system clock: 1 ms. */
+    public static final Duration DEFAULT_CLOCK_TICK = Duration.ofMillis(1);
+
     /** Default {@link Builder#fetchManyConcurrency}: 8 fetches at once per bulk read. */
     public static final int DEFAULT_FETCH_MANY_CONCURRENCY = 8;
 
@@ -85,12 +89,15 @@ public final class Cacheback implements AutoCloseable {
     private final boolean ownsScheduler;
     private final java.util.concurrent.Executor staleReadDispatcher;
     private final java.util.Set<String> marking = ConcurrentHashMap.newKeySet();
+    private final java.util.Queue<Runnable> pendingMarks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
     private final ExecutorService givenFetchExecutor;
     private volatile ExecutorService ownedFetchExecutor;
     private final int fetchManyConcurrency;
     private final AtomicBoolean closed = new AtomicBoolean();
     // observability (issue 16): the instrumentation seam
     private final Instrumentation instrumentation;
+    private final HitClock hitClock;
 
     private Cacheback(Builder b) {
         this.clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -119,6 +126,8 @@ public final class Cacheback implements AutoCloseable {
         this.worker = new WorkerEngine(this, retryPolicy);
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
+        Duration tick = b.clockTick != null ? b.clockTick : b.clock == null ? DEFAULT_CLOCK_TICK : Duration.ZERO;
+        this.hitClock = HitClock.ticking(clock, scheduler, tick, this::handOffPendingMarks);
         this.staleReadDispatcher = b.staleReadDispatcher;
         this.givenFetchExecutor = b.fetchExecutor;
         this.fetchManyConcurrency = b.fetchManyConcurrency != null ? b.fetchManyConcurrency : DEFAULT_FETCH_MANY_CONCURRENCY;
@@ -366,6 +375,7 @@ public final class Cacheback implements AutoCloseable {
         if (defaultInstance == this) {
             defaultInstance = null;
         }
+        hitClock.close();
         List<RuntimeException> failures = new ArrayList<>();
         closeQuietly(queue, failures);
         caches.values().forEach(c -> closeQuietly(c, failures));
@@ -436,6 +446,66 @@ public final class Cacheback implements AutoCloseable {
 
     private static String describe(Job<?, ?> job) {
         return job.getClass().getName() + " " + job.settings();
+    }
+
+    /**
+     * The epoch milliseconds a hit decides freshness with: the clock's, or (with a clock tick) a copy
+     * of them at most a tick old while hits happen. See {@link Builder#clockTick}.
+     */
+    long hitMillis() {
+        return hitClock.millis();
+    }
+
+    /** How near its expiry, by a {@link #hitMillis()} reading, an entry is decided on the clock itself. */
+    long hitSlackMillis() {
+        return hitClock.slackMillis();
+    }
+
+    /**
+     * Hands a stale read's mark to the {@linkplain Builder#markStaleInBackground stale-read dispatcher}:
+     * while the hit clock ticks, the reader only queues it and the next tick hands every queued mark
+     * over at once (one hand-off per tick, so a stale read does not pay for waking the dispatcher's
+     * thread); otherwise at once. A rejected hand-off runs the marks in the thread that handed them.
+     */
+    void dispatchMark(Runnable mark) {
+        if (hitClock.ticking()) {
+            pendingMarks.offer(mark);
+            if (hitClock.ticking()) {
+                return;   // still ticking after the offer: a tick (or the stopping task's last call) hands it over
+            }
+            handOffPendingMarks();
+            return;
+        }
+        try {
+            staleReadDispatcher.execute(mark);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            mark.run();
+        }
+    }
+
+    /**
+     * Hands every queued mark to the dispatcher in one task; nothing when none is queued or a hand-off
+     * is still under way (it takes what was queued since: one task in the dispatcher at a time).
+     */
+    private void handOffPendingMarks() {
+        if (pendingMarks.isEmpty() || !draining.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            staleReadDispatcher.execute(this::drainPendingMarks);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            drainPendingMarks();
+        }
+    }
+
+    private void drainPendingMarks() {
+        do {
+            for (Runnable mark = pendingMarks.poll(); mark != null; mark = pendingMarks.poll()) {
+                mark.run();
+            }
+            draining.set(false);
+            // a mark queued after the last poll but before the flag dropped would otherwise wait for a tick
+        } while (!pendingMarks.isEmpty() && draining.compareAndSet(false, true));
     }
 
     /** The scheduler for heartbeats and delayed work. */
@@ -548,6 +618,7 @@ public final class Cacheback implements AutoCloseable {
      */
     public static final class Builder {
         private Clock clock;
+        private Duration clockTick;
         private Codec codec;
         private String defaultAlias;
         private final Map<String, CacheBackend> caches = new LinkedHashMap<>();
@@ -570,6 +641,30 @@ public final class Cacheback implements AutoCloseable {
         public Builder clock(Clock clock) {
             Settings.requireUnset(this.clock, "clock");
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How often a hit's copy of the clock is renewed. Reading the system clock costs about as much
+         * as the rest of an in-memory hit, so while hits happen a task on the runtime's
+         * {@link #scheduler scheduler} copies the clock into a field every tick and a hit reads the
+         * field; after a second without hits the task stops, and the next hit reads the clock itself and
+         * starts it again. A copy lags the clock by up to a tick (longer only when the scheduler is
+         * starved), which only makes a hit look as if it had been made that much earlier: an entry within
+         * 16 ticks of its expiry is decided on the clock itself, and every expiry, lease and time stored
+         * is computed on the clock itself.
+         *
+         * <p>Default {@link #DEFAULT_CLOCK_TICK} (1 ms) on the system clock, and zero — the clock read on
+         * every hit — when a {@link #clock(Clock) clock} is given (a test's clock moves only when the
+         * test moves it). Zero turns the copy off.
+         *
+         * @throws IllegalArgumentException unless zero or from 1 ms to 1 s
+         */
+        public Builder clockTick(Duration tick) {
+            Settings.requireUnset(this.clockTick, "clockTick");
+            Objects.requireNonNull(tick, "tick");
+            HitClock.ticking(Clock.systemUTC(), null, tick);   // checks it; builds nothing that runs
+            this.clockTick = tick;
             return this;
         }
 
@@ -678,8 +773,11 @@ public final class Cacheback implements AutoCloseable {
          * mark per key is dispatched at a time in this process; the lease still makes it one refresh
          * per key across processes. Worth it with a remote cache, where the lease and the re-store are
          * a round trip to the server: with Redis this brings a stale read from about three hits' time
-         * to about one. The executor is not shut down by the runtime; if it rejects a mark, the
-         * reading thread does it. Default: the reading thread marks (every effect of a stale read has
+         * to about one. While the runtime's {@linkplain #clockTick clock copy} ticks, a stale read only
+         * queues its mark and the next tick (within a millisecond) hands every queued mark to the
+         * executor in one task, so that a stale read does not pay for waking the executor's thread
+         * either; without a tick each mark is handed over at once. The executor is not shut down by the
+         * runtime; if it rejects a mark, the thread handing it over does it. Default: the reading thread marks (every effect of a stale read has
          * happened when {@code get} returns).
          */
         public Builder markStaleInBackground(java.util.concurrent.Executor executor) {

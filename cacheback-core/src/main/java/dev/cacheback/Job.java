@@ -214,7 +214,7 @@ public abstract class Job<K, V> {
     private V lookup(K args) {
         String key = keyFor(args);
         CacheSlot cache = slot();
-        long nowMillis = cacheback.clock().millis();   // the one clock read of a hit
+        long nowMillis = cacheback.hitMillis();   // the one clock read of a hit (a copy of the clock by default)
         CacheEntry<V> entry = read(cache, key, true, nowMillis);
         if (entry == null) {
             return miss(cache, key, args);
@@ -226,13 +226,18 @@ public abstract class Job<K, V> {
     }
 
     /**
-     * Whether {@code entry} is fresh at {@code nowMillis} (S3); for a job with early refresh, a fresh
-     * entry due for it is also marked ({@link #refreshEarlyIfDue}). One expiry computation on the hit path.
+     * Whether {@code entry} is fresh at {@code nowMillis}, a hit clock reading (S3); for a job with early
+     * refresh, a fresh entry due for it is also marked ({@link #refreshEarlyIfDue}). One expiry
+     * computation on the hit path. An entry within the hit clock's slack of its expiry is decided on the
+     * clock itself, so that a copied reading's lag never makes stale data fresh.
      */
     private boolean isHit(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
         long fresh = freshMillis(entry.expiry(), nowMillis);
-        if (fresh <= 0) {
-            return fresh == 0 && now().isBefore(entry.expiry());
+        if (fresh <= cacheback.hitSlackMillis()) {
+            fresh = freshMillis(entry.expiry(), cacheback.clock().millis());
+            if (fresh <= 0) {
+                return fresh == 0 && now().isBefore(entry.expiry());
+            }
         }
         if (earlyRefresh) {
             refreshEarlyIfDue(cache, key, args, entry, fresh);
@@ -1035,11 +1040,7 @@ public abstract class Job<K, V> {
                 cacheback.marking().remove(flight);
             }
         };
-        try {
-            dispatcher.execute(observed ? cacheback.instrumentation().wrap(mark) : mark);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            mark.run();
-        }
+        cacheback.dispatchMark(observed ? cacheback.instrumentation().wrap(mark) : mark);
     }
 
     /**

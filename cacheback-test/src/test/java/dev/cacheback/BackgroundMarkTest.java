@@ -107,4 +107,41 @@ class BackgroundMarkTest {
             assertThat(queue.enqueued()).hasSize(1);
         }
     }
+
+    @Test
+    void whileTheClockCopyTicksAStaleReadOnlyQueuesItsMarkAndATickHandsThemOverTogether() {
+        StepExecutor steps = new StepExecutor();
+        java.util.Set<String> handingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger handOffs = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor dispatcher = command -> {
+            handingThreads.add(Thread.currentThread().getName());
+            handOffs.incrementAndGet();
+            steps.execute(command);
+        };
+        CountingLeases cache = new CountingLeases();
+        try (Cacheback cacheback = Cacheback.builder().clock(clock).clockTick(Duration.ofMillis(1)).cache("default", cache)
+                .queue(queue).markStaleInBackground(dispatcher).build()) {
+            CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("bg-tick").lifetime(Duration.ofMinutes(1))
+                    .earlyRefreshBeta(0).build());
+            java.util.List<String> first = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                first.add(job.get("k" + i));
+            }
+            clock.advance(Duration.ofMinutes(2));
+            await().atMost(Duration.ofSeconds(5)).until(() -> cacheback.hitMillis() == clock.millis());
+            for (int i = 0; i < 50; i++) {
+                assertThat(job.get("k" + i)).as("stale data answered").isEqualTo(first.get(i));
+            }
+            assertThat(cache.marks).as("nothing but reads in the reader's thread").hasValue(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                steps.runAll();
+                return queue.enqueued().size() == 50;
+            });
+            assertThat(handingThreads).as("marks are handed over by the ticks, never by a reader")
+                    .containsOnly("cacheback-scheduler");
+            assertThat(handOffs.get()).as("one hand-off per tick that found marks, not one per stale read")
+                    .isLessThan(50);
+            assertThat(cache.marks).hasValue(50);
+        }
+    }
 }

@@ -60,12 +60,16 @@ final class StaleReadSection {
             t.setDaemon(true);
             return t;
         });
-        setups.add(new Setup("in-memory cache, in-process queue", CacheBackend::inMemory,
-                unique -> RefreshQueue.inProcess(pool), (u, c, q) -> { }));
+        Setup inProcess = new Setup("in-memory cache, in-process queue", CacheBackend::inMemory,
+                unique -> RefreshQueue.inProcess(pool), (u, c, q) -> { });
+        setups.add(inProcess);
+        setups.add(inProcess.inBackground());
         if (rabbit) {
-            setups.add(new Setup("in-memory cache, RabbitMQ queue", CacheBackend::inMemory,
+            Setup rabbitInMemory = new Setup("in-memory cache, RabbitMQ queue", CacheBackend::inMemory,
                     unique -> RabbitRefreshQueue.builder(Servers.rabbitUri()).defaultQueue(unique).build(),
-                    (u, c, q) -> new RabbitBroker().cleanUp(u, q)));
+                    (u, c, q) -> new RabbitBroker().cleanUp(u, q));
+            setups.add(rabbitInMemory);
+            setups.add(rabbitInMemory.inBackground());
         } else {
             report.gap("Stale read on RabbitMQ: the broker was not reachable.");
         }
@@ -104,8 +108,8 @@ final class StaleReadSection {
             double ratio = (double) stale50 / hit50;
             table.row(setup.label(), Report.micros(hit50), Report.micros(stale50), Report.ratio(ratio),
                     Report.micros(percentile(measured[0], 99)), Report.micros(percentile(measured[1], 99)));
-            if (!setup.label().contains("in-process")) {
-                report.target("Stale read, " + setup.label(), "≤ 2× a hit (issue 12 item 6)",
+            if (setup.background()) {
+                report.target("Stale read, " + setup.label(), "≤ 2× a hit on every queue, marked in the background (issue 15)",
                         Report.ratio(ratio) + " (" + Report.micros(stale50) + " vs " + Report.micros(hit50) + ", p50)",
                         Report.Verdict.of(ratio <= 2.0));
             }
@@ -119,7 +123,7 @@ final class StaleReadSection {
                 among other traffic, not queued behind the previous stale read's background work). Rows "marked in the background" use \
                 `Cacheback.builder().markStaleInBackground(executor)`: the reader returns after its read and a \
                 dispatcher thread takes the lease, re-stores and enqueues (the mark is conditional on the version \
-                the read saw, so its delay changes nothing it decides).
+                the read saw, so its delay changes nothing it decides); while the runtime's clock copy ticks                 (`Cacheback.builder().clockTick`, 1 ms, as on the system clock by default) the reader only queues                 the mark and the next tick hands the queued marks to the dispatcher together, so a stale read does                 not pay for waking the dispatcher's thread. The goal (≤ 2× a hit on every queue) applies to those                 rows; the other rows are the default, where every effect of a stale read has happened when                 `get` returns.
 
                 %s""".formatted(keys, table));
     }
@@ -132,7 +136,9 @@ final class StaleReadSection {
         RefreshQueue queue = setup.queue().apply(unique);
         long[] hits = new long[keys];
         long[] stale = new long[keys];
-        Cacheback.Builder builder = Cacheback.builder().clock(clock).cache("default", cache).queue(queue);
+        // the offset clock follows real time, so it is copied like the system clock (the default there)
+        Cacheback.Builder builder = Cacheback.builder().clock(clock).clockTick(Cacheback.DEFAULT_CLOCK_TICK)
+                .cache("default", cache).queue(queue);
         if (setup.background()) {
             builder.markStaleInBackground(DISPATCHER);
         }
@@ -149,6 +155,7 @@ final class StaleReadSection {
                 pause();
             }
             clock.advance(Duration.ofMinutes(11));
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);   // the clock copy's next tick sees the move
             for (int i = 0; i < keys; i++) {
                 long start = System.nanoTime();
                 job.get("k" + i);

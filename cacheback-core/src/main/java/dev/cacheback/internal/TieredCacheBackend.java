@@ -123,10 +123,20 @@ public final class TieredCacheBackend implements TieredBackend {
         }
     }
 
-    /** Whether near copies may be served now: the backplane proved its subscription at most the bound ago. */
+    /**
+     * Whether near copies may be served now: the backplane proved its subscription at most the bound ago.
+     * {@code now} may be a hit's copy of the clock, lagging it; past half the bound the clock itself decides.
+     */
     private boolean nearUsable(long now) {
         long confirmed = backplane.confirmedMillis();
-        return confirmed != Long.MIN_VALUE && now - confirmed <= staleMillis;
+        if (confirmed == Long.MIN_VALUE) {
+            return false;
+        }
+        long age = now - confirmed;
+        if (age > staleMillis / 2) {
+            age = clock.millis() - confirmed;
+        }
+        return age <= staleMillis;
     }
 
     @Override

@@ -100,6 +100,11 @@ public interface CacheBackend extends AutoCloseable {
      * of reading the clock again, so that a hit costs one clock read in all. The default ignores it
      * and calls {@link #get(String, EntryCodec)}; a remote backend has nothing to compare.
      *
+     * <p>On a hit the reading may be the runtime's copy of its clock (see
+     * {@link dev.cacheback.Cacheback.Builder#clockTick}), lagging the clock by about a millisecond: fine
+     * for a deadline, where it reads as if the call had been made that much earlier; a backend holding a
+     * bound that must not be overrun by even that reads the clock itself near the bound.
+     *
      * @return the entry, or {@code null} when there is none
      * @throws CorruptEntryException when bytes are stored at the key that {@code codec} cannot read
      * @throws CacheBackendException when the server cannot answer
