@@ -91,6 +91,9 @@ public final class Cacheback implements AutoCloseable {
     private final java.util.Set<String> marking = ConcurrentHashMap.newKeySet();
     private final java.util.Queue<Runnable> pendingMarks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final Runnable handOffPendingMarks = this::handOffPendingMarks;
+    private final java.util.concurrent.Executor maintenance;
+    private final java.util.concurrent.Executor markHandOff;
     private final ExecutorService givenFetchExecutor;
     private volatile ExecutorService ownedFetchExecutor;
     private final int fetchManyConcurrency;
@@ -127,7 +130,9 @@ public final class Cacheback implements AutoCloseable {
         this.ownsScheduler = b.scheduler == null;
         this.scheduler = b.scheduler != null ? b.scheduler : schedulerThread();
         Duration tick = b.clockTick != null ? b.clockTick : b.clock == null ? DEFAULT_CLOCK_TICK : Duration.ZERO;
-        this.hitClock = HitClock.ticking(clock, scheduler, tick, this::handOffPendingMarks);
+        this.hitClock = HitClock.ticking(clock, tick);
+        this.maintenance = hitClock.deferring(scheduler);
+        this.markHandOff = hitClock.deferring(Runnable::run);
         this.staleReadDispatcher = b.staleReadDispatcher;
         this.givenFetchExecutor = b.fetchExecutor;
         this.fetchManyConcurrency = b.fetchManyConcurrency != null ? b.fetchManyConcurrency : DEFAULT_FETCH_MANY_CONCURRENCY;
@@ -162,7 +167,7 @@ public final class Cacheback implements AutoCloseable {
 
                     @Override
                     public java.util.concurrent.Executor executor() {
-                        return scheduler;
+                        return maintenance;
                     }
                 });
                 opened.add(backend);
@@ -463,24 +468,13 @@ public final class Cacheback implements AutoCloseable {
 
     /**
      * Hands a stale read's mark to the {@linkplain Builder#markStaleInBackground stale-read dispatcher}:
-     * while the hit clock ticks, the reader only queues it and the next tick hands every queued mark
-     * over at once (one hand-off per tick, so a stale read does not pay for waking the dispatcher's
-     * thread); otherwise at once. A rejected hand-off runs the marks in the thread that handed them.
+     * queued, then handed over with every other queued mark in one task — at the clock's next tick
+     * while it ticks (so a stale read does not pay for waking the dispatcher's thread), else at once.
+     * A rejected hand-off runs the marks in the thread that handed them.
      */
     void dispatchMark(Runnable mark) {
-        if (hitClock.ticking()) {
-            pendingMarks.offer(mark);
-            if (hitClock.ticking()) {
-                return;   // still ticking after the offer: a tick (or the stopping task's last call) hands it over
-            }
-            handOffPendingMarks();
-            return;
-        }
-        try {
-            staleReadDispatcher.execute(mark);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            mark.run();
-        }
+        pendingMarks.offer(mark);
+        markHandOff.execute(handOffPendingMarks);
     }
 
     /**
@@ -646,24 +640,29 @@ public final class Cacheback implements AutoCloseable {
 
         /**
          * How often a hit's copy of the clock is renewed. Reading the system clock costs about as much
-         * as the rest of an in-memory hit, so while hits happen a task on the runtime's
-         * {@link #scheduler scheduler} copies the clock into a field every tick and a hit reads the
-         * field; after a second without hits the task stops, and the next hit reads the clock itself and
-         * starts it again. A copy lags the clock by up to a tick (longer only when the scheduler is
-         * starved), which only makes a hit look as if it had been made that much earlier: an entry within
-         * 16 ticks of its expiry is decided on the clock itself, and every expiry, lease and time stored
-         * is computed on the clock itself.
+         * as the rest of an in-memory hit, so while hits happen a daemon thread of the runtime's
+         * ({@code cacheback-clock}) copies the clock into a field every tick and a hit reads the field;
+         * after a second without hits the thread ends, and the next hit reads the clock itself and
+         * starts a new one ({@link Cacheback#close()} ends it too). It parks between ticks and allocates
+         * nothing. A copy lags the clock by up to a tick (longer only when the machine is starved),
+         * which only makes a hit look as if it had been made that much earlier: an entry within 16
+         * ticks of its expiry is decided on the clock itself, and every expiry, lease and time stored is
+         * computed on the clock itself. Work that may wait a tick rides on it: the in-memory caches'
+         * maintenance (eviction) and the hand-off of {@linkplain #markStaleInBackground background
+         * marks}, so that neither allocates nor wakes a thread per hit; without a tick they go to the
+         * {@linkplain #scheduler scheduler} and the dispatcher at once.
          *
          * <p>Default {@link #DEFAULT_CLOCK_TICK} (1 ms) on the system clock, and zero — the clock read on
-         * every hit — when a {@link #clock(Clock) clock} is given (a test's clock moves only when the
-         * test moves it). Zero turns the copy off.
+         * every hit, no thread — when a {@link #clock(Clock) clock} is given (a test's clock moves only
+         * when the test moves it; set a tick for a given clock that follows real time). Zero turns the
+         * copy off.
          *
          * @throws IllegalArgumentException unless zero or from 1 ms to 1 s
          */
         public Builder clockTick(Duration tick) {
             Settings.requireUnset(this.clockTick, "clockTick");
             Objects.requireNonNull(tick, "tick");
-            HitClock.ticking(Clock.systemUTC(), null, tick);   // checks it; builds nothing that runs
+            HitClock.checkTick(tick);
             this.clockTick = tick;
             return this;
         }

@@ -138,7 +138,7 @@ class BackgroundMarkTest {
                 return queue.enqueued().size() == 50;
             });
             assertThat(handingThreads).as("marks are handed over by the ticks, never by a reader")
-                    .containsOnly("cacheback-scheduler");
+                    .containsOnly("cacheback-clock");
             assertThat(handOffs.get()).as("one hand-off per tick that found marks, not one per stale read")
                     .isLessThan(50);
             assertThat(cache.marks).hasValue(50);

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * The in-memory backend: two Caffeine caches (entries, bounded by size; leases, expiring) whose time
  * is the runtime's clock, so that a test's clock moves their time to live too. Maintenance runs on
- * the runtime's executor ({@link BackendContext#executor()}, its scheduler) for entries and in the
+ * the runtime's executor ({@link BackendContext#executor()}: its clock's tick, or its scheduler) for entries and in the
  * calling thread for leases: no pool of Caffeine's own, and a reader does not pay for eviction.
  *
  * <p>Entries carry their deadline and are checked against the clock when read (the engine's own
@@ -60,7 +60,7 @@ public final class InMemoryCacheBackend implements CacheBackend {
         Clock c = context.clock();
         Ticker ticker = () -> saturatedMultiply(c.millis(), 1_000_000L);
         this.alias = context.alias();
-        // eviction and the read buffers' bookkeeping run on the runtime's scheduler, not on a reader's thread
+        // eviction and the read buffers' bookkeeping run on the runtime's tick or scheduler, not on a reader's thread
         this.entries = Caffeine.newBuilder().maximumSize(maximumSize).executor(context.executor()).build();
         this.leases = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
                 .expireAfter(new DeadlineExpiry()).build();

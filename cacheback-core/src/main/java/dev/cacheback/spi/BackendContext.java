@@ -14,8 +14,10 @@ public interface BackendContext {
 
     /**
      * Where a backend runs its own housekeeping off the callers' threads (an in-process cache's
-     * eviction and bookkeeping): the runtime's scheduler, shut down with the runtime, so a backend
-     * needs no pool of its own. Short tasks only. The default runs them in the calling thread.
+     * eviction and bookkeeping): the runtime's clock thread at its next tick while it ticks, else the
+     * runtime's scheduler — both ended with the runtime, so a backend needs no pool of its own. Short
+     * tasks only; a task submitted again before it ran may run once. The default runs them in the
+     * calling thread.
      */
     default Executor executor() {
         return Runnable::run;
