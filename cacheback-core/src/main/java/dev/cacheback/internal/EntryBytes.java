@@ -83,8 +83,7 @@ public final class EntryBytes<V> implements EntryCodec<V> {
             }
             return new CacheEntry<>(expiry, null, version, failures, fetchMillis);
         }
-        byte[] data = new byte[bytes.length - header];
-        System.arraycopy(bytes, header, data, 0, data.length);
-        return new CacheEntry<>(expiry, (V) codec.decode(data, valueType), version, failures, fetchMillis);
+        V data = (V) codec.decode(bytes, header, bytes.length - header, valueType);
+        return new CacheEntry<>(expiry, data, version, failures, fetchMillis);
     }
 }

@@ -23,14 +23,22 @@ public final class JacksonCodec implements Codec {
             // an argument with no visible properties would encode as {} and share one key with every
             // other such argument: refuse it instead (Jackson 3 no longer does by default)
             .enable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .build());
+            .build(), true);
 
     private final JsonMapper mapper;
     private final ConcurrentHashMap<Type, ObjectWriter> writers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
+    /** Whether a plain ASCII JSON string decodes without Jackson: only with the default mapper (a given one may deserialize strings its own way). */
+    private final boolean plainStrings;
+
     public JacksonCodec(JsonMapper mapper) {
+        this(mapper, false);
+    }
+
+    private JacksonCodec(JsonMapper mapper, boolean plainStrings) {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
+        this.plainStrings = plainStrings;
     }
 
     public static JacksonCodec defaults() {
@@ -49,12 +57,48 @@ public final class JacksonCodec implements Codec {
 
     @Override
     public Object decode(byte[] bytes, Type type) {
+        return decode(bytes, 0, bytes.length, type);
+    }
+
+    /**
+     * Reads the range in place. A {@code String} whose JSON is printable ASCII without escapes (most
+     * keys, names and identifiers) is made from the bytes directly with the default mapper, as Jackson
+     * would make it, without a parser per call; anything else goes through Jackson.
+     */
+    @Override
+    public Object decode(byte[] bytes, int offset, int length, Type type) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (plainStrings && type == String.class) {
+            String plain = plainString(bytes, offset, length);
+            if (plain != null) {
+                return plain;
+            }
+        }
         try {
-            return readers.computeIfAbsent(type, t -> mapper.readerFor(javaType(t))).readValue(bytes);
+            ObjectReader reader = readers.get(type);
+            if (reader == null) {
+                reader = readers.computeIfAbsent(type, t -> mapper.readerFor(javaType(t)));
+            }
+            return reader.readValue(bytes, offset, length);
         } catch (JacksonException | IllegalArgumentException e) {
-            throw new CodecException("Cannot decode " + bytes.length + " bytes as " + type.getTypeName() + ": "
+            throw new CodecException("Cannot decode " + length + " bytes as " + type.getTypeName() + ": "
                     + message(e), e);
         }
+    }
+
+    /** The string a JSON string literal of printable ASCII without escapes stands for, else {@code null}. */
+    private static String plainString(byte[] bytes, int offset, int length) {
+        int end = offset + length;
+        if (length < 2 || bytes[offset] != '"' || bytes[end - 1] != '"') {
+            return null;
+        }
+        for (int i = offset + 1; i < end - 1; i++) {
+            byte b = bytes[i];
+            if (b < 0x20 || b > 0x7e || b == '"' || b == '\\') {
+                return null;
+            }
+        }
+        return new String(bytes, offset + 1, length - 2, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private JavaType javaType(Type type) {

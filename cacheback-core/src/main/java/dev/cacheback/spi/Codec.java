@@ -45,4 +45,18 @@ public interface Codec {
      * @throws CodecException when the bytes are not a {@code type}
      */
     Object decode(byte[] bytes, Type type);
+
+    /**
+     * Decodes {@code length} bytes of {@code bytes} from {@code offset}, produced by {@link #encode} for
+     * the same {@code type}: how the engine reads a stored entry's value, which follows the entry's
+     * header. The default copies the range and calls {@link #decode(byte[], Type)}; a codec that can
+     * read a range in place overrides it.
+     *
+     * @throws CodecException when the bytes are not a {@code type}
+     * @throws IndexOutOfBoundsException when the range is not within {@code bytes}
+     */
+    default Object decode(byte[] bytes, int offset, int length, Type type) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        return decode(java.util.Arrays.copyOfRange(bytes, offset, offset + length), type);
+    }
 }
