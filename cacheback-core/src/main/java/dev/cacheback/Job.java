@@ -589,6 +589,18 @@ public abstract class Job<K, V> {
         return fetched;
     }
 
+    /**
+     * Whether the key an overridden {@link #key} gives for {@code args} is checked against the key rule
+     * ({@link Keys}) on this call. Default {@code true}: a key override's result is checked on every
+     * call. An override may answer {@code false} for arguments whose key it took from the default
+     * computation ({@code super.key(args)}, which always makes a valid key) and remembered, so that its
+     * hits skip the scan; answering {@code false} for any other key lets an invalid key reach the cache.
+     * Not consulted for a job that does not override {@link #key}.
+     */
+    protected boolean checksKey(K args) {
+        return true;
+    }
+
     /** When data fetched now goes stale: now + {@link #lifetime()}. */
     protected Instant expiry(K args) {
         return now().plus(lifetime());
@@ -1554,7 +1566,7 @@ public abstract class Job<K, V> {
 
     final String keyFor(K args) {
         String key = key(args);
-        if (customKey) {
+        if (customKey && checksKey(args)) {
             String violation = Keys.violation(key);
             if (violation != null) {
                 throw new CachebackException("Job " + name + " made an invalid cache key \"" + key + "\" from its "

@@ -195,4 +195,36 @@ class KeyTest {
             throw new AssertionError(e);
         }
     }
+
+    /** A key override that makes a key with a space: invalid by the rule. */
+    static final class SpacedKeyJob extends CountingJob {
+        private final boolean checks;
+
+        SpacedKeyJob(Cacheback cacheback, String name, boolean checks) {
+            super(cacheback, JobSettings.builder().name(name).build());
+            this.checks = checks;
+        }
+
+        @Override
+        public String key(String args) {
+            return name() + ":" + args;
+        }
+
+        @Override
+        protected boolean checksKey(String args) {
+            return checks;
+        }
+    }
+
+    @Test
+    void aKeyOverridesResultIsCheckedOnEveryCallUnlessTheJobSaysItIsADefaultKey() {
+        SpacedKeyJob checked = new SpacedKeyJob(cacheback, "spaced", true);
+        assertThat(checked.get("fine")).isEqualTo("fine#1");
+        assertThatThrownBy(() -> checked.get("with space")).isInstanceOf(CachebackException.class)
+                .hasMessageContaining("invalid cache key \"spaced:with space\"").hasMessageContaining("key() override")
+                .hasMessageContaining("printable ASCII without spaces");
+        assertThat(checked.fetches()).isEqualTo(1);
+        SpacedKeyJob trusted = new SpacedKeyJob(cacheback, "trusted", false);
+        assertThat(trusted.get("with space")).as("checksKey false: the job vouches for its key").isEqualTo("with space#1");
+    }
 }

@@ -138,7 +138,8 @@ final class ArgumentMemo<V> {
             }
         }
         if (flat) {
-            return new Args(args);
+            // one argument (the arity is fixed per method, so no other call's key can be a bare value): the value itself
+            return args.length == 1 && args[0] != null ? args[0] : new Args(args);
         }
         java.util.ArrayList<Object> out = new java.util.ArrayList<>(args.length * 4);
         for (Object arg : args) {

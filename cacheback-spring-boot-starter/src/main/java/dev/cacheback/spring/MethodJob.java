@@ -284,6 +284,12 @@ final class MethodJob extends Job<List<byte[]>, Object> {
         return values;
     }
 
+    /** A key the memo holds was made by the default computation: valid, so not checked again on each call. */
+    @Override
+    protected boolean checksKey(List<byte[]> args) {
+        return !(args instanceof Encoded);
+    }
+
     /**
      * The key: the default over the encoded arguments, or, with a key expression, the name and a hash
      * of the expression's value (given directly by a {@link KeyValue}).
