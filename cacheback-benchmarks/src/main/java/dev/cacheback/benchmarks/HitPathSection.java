@@ -25,7 +25,7 @@ final class HitPathSection {
         LABELS.put("cachebackGet", "Cacheback `job.get(k)`, in-memory backend");
         LABELS.put("partKey", "  part: `job.key(k)` (core's key memo (bounded map per job name); on a miss Jackson + SHA-256 + hex)");
         LABELS.put("partBackendGet", "  part: in-memory backend `get(hashedKey)` alone (Caffeine read + deadline check; alone it reads the `Clock`, inside `job.get` it takes the job's reading)");
-        LABELS.put("partClockMillis", "  part: one `Clock.millis()` of the runtime's clock (a hit does one)");
+        LABELS.put("partClockMillis", "  one `Clock.millis()` of the runtime's clock (a hit reads the runtime's copy of it instead)");
         HOT_LABELS.put("hotCaffeineGetIfPresent", "raw Caffeine `getIfPresent(k)` (baseline)");
         HOT_LABELS.put("hotCachebackGet", "Cacheback `job.get(k)`, in-memory backend");
         CONFIG_LABELS.put("size", "size bound only (the baseline's configuration)");

@@ -68,8 +68,9 @@ final class PeersSection {
                 read in a shuffled order by each thread from its own position. Each benchmark builds only its \
                 own peer, fills it with one call per key and checks on tear-down that no measured call loaded. \
                 `keys`: 512 (a hot set) or 16,384; `fill`: every in-memory cache bounded to four times the keys \
-                (`quarter`) or to the keys plus 1/32 (`nearly-full`, where Caffeine's maintenance runs on the \
-                reading threads). Cacheback's lifetime and the peers' refresh periods are one day, so no refresh \
+                (`quarter`) or to the keys plus 1/32 (`nearly-full`, where Caffeine's maintenance — eviction \
+                bookkeeping — has work on every drain; Cacheback runs it at its clock thread's ticks, the other \
+                Caffeine peers on the common pool). Cacheback's lifetime and the peers' refresh periods are one day, so no refresh \
                 runs. Time is the mean per call per thread (JMH `AverageTime`) with the lowest and highest of the \
                 measured iterations beside it; bytes are JMH's `gc.alloc.rate.norm`. JMH: %s. Run this section \
                 alone with `java -jar cacheback-benchmarks/target/benchmarks.jar --only peers`.
