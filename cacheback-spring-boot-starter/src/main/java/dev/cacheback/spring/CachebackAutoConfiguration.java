@@ -113,6 +113,9 @@ public class CachebackAutoConfiguration {
                 if (!properties.isVerifyWrites()) {
                     builder.verifyWrites(false);
                 }
+                if (!dev.cacheback.Cacheback.DEFAULT_CLOCK_TICK.equals(properties.getClockTick())) {
+                    builder.clockTick(properties.getClockTick());
+                }
                 if (!Duration.ofSeconds(30).equals(properties.getErrorLogInterval())) {
                     builder.errorLogInterval(properties.getErrorLogInterval());
                 }

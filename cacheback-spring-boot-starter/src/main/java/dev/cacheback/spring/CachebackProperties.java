@@ -64,6 +64,13 @@ public class CachebackProperties {
     private boolean markStaleInBackground = false;
 
     /**
+     * How often hits' copy of the clock is renewed by the runtime's {@code cacheback-clock} thread, which
+     * runs only while hits happen (see {@code Cacheback.Builder#clockTick}): from 1 ms to 1 s, or 0 to
+     * read the clock on every hit and start no thread.
+     */
+    private Duration clockTick = dev.cacheback.Cacheback.DEFAULT_CLOCK_TICK;
+
+    /**
      * The caches by alias. When none is configured, one in-memory cache is created under the default
      * alias.
      */
@@ -124,6 +131,14 @@ public class CachebackProperties {
 
     public void setMakeDefault(boolean makeDefault) {
         this.makeDefault = makeDefault;
+    }
+
+    public Duration getClockTick() {
+        return clockTick;
+    }
+
+    public void setClockTick(Duration clockTick) {
+        this.clockTick = clockTick;
     }
 
     public boolean isMarkStaleInBackground() {

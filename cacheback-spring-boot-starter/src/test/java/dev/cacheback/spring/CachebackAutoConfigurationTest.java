@@ -60,6 +60,19 @@ class CachebackAutoConfigurationTest {
     }
 
     @Test
+    void theClockTickIsAPropertyAndAnOutOfRangeTickStopsStartUpNamingTheRange() {
+        runner.withPropertyValues("cacheback.clock-tick=0").run(context -> {
+            dev.cacheback.Cacheback cacheback = context.getBean(dev.cacheback.Cacheback.class);
+            CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("tick0").build());
+            assertThat(job.get("a")).isEqualTo("a#1");
+            assertThat(job.get("a")).isEqualTo("a#1");
+        });
+        runner.withPropertyValues("cacheback.clock-tick=5ms").run(context -> assertThat(context).hasNotFailed());
+        runner.withPropertyValues("cacheback.clock-tick=5s").run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("1 ms to 1 s"));
+    }
+
+    @Test
     void closesTheRuntimeWhenTheContextCloses() {
         AtomicReference<dev.cacheback.Cacheback> runtime = new AtomicReference<>();
         runner.run(context -> runtime.set(context.getBean(dev.cacheback.Cacheback.class)));
