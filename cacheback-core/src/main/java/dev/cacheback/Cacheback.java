@@ -381,6 +381,9 @@ public final class Cacheback implements AutoCloseable {
             defaultInstance = null;
         }
         hitClock.close();
+        if (staleReadDispatcher != null) {
+            awaitMarks(MARK_GRACE);
+        }
         List<RuntimeException> failures = new ArrayList<>();
         closeQuietly(queue, failures);
         caches.values().forEach(c -> closeQuietly(c, failures));
@@ -489,6 +492,31 @@ public final class Cacheback implements AutoCloseable {
             staleReadDispatcher.execute(this::drainPendingMarks);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             drainPendingMarks();
+        }
+    }
+
+    /** How long {@link #close()} waits for background marks still in flight. */
+    private static final Duration MARK_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * On close, before the caches and the queue: hands over the marks still queued and waits (at most
+     * {@code grace}) until every background mark in flight has finished, so that a mark taken just
+     * before closing is not run against a closed cache or queue (its lease would then hold the key until
+     * it expires). Marks still queued after that are run here.
+     */
+    private void awaitMarks(Duration grace) {
+        handOffPendingMarks();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!marking.isEmpty() && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+        if (!pendingMarks.isEmpty()) {
+            drainPendingMarks();
+        }
+        if (!marking.isEmpty()) {
+            log.warn("Closing with {} background stale mark(s) still running after {}; they may fail against the closed "
+                    + "cache or queue (their keys are refreshed by the next read after their leases expire)",
+                    marking.size(), grace);
         }
     }
 

@@ -27,7 +27,7 @@ class BackgroundMarkTest {
     private final RecordingListener events = new RecordingListener();
 
     /** Counts lease attempts, the round trip a background mark keeps off the reader. */
-    static final class CountingLeases extends ForwardingCacheBackend {
+    static class CountingLeases extends ForwardingCacheBackend {
         final AtomicInteger marks = new AtomicInteger();
 
         CountingLeases() {
@@ -142,6 +142,40 @@ class BackgroundMarkTest {
             assertThat(handOffs.get()).as("one hand-off per tick that found marks, not one per stale read")
                     .isLessThan(50);
             assertThat(cache.marks).hasValue(50);
+        }
+    }
+
+    @Test
+    void closingWaitsForABackgroundMarkInFlightBeforeClosingTheCacheAndTheQueue() throws Exception {
+        AtomicInteger marksAtClose = new AtomicInteger(-1);
+        CountingLeases slow = new CountingLeases() {
+            @Override
+            protected void before(String operation) {
+                if (operation.equals("tryLeaseAndSetIfVersion")) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L);   // a slow server
+                }
+                super.before(operation);
+            }
+
+            @Override
+            public void close() {
+                marksAtClose.set(marks.get());
+                super.close();
+            }
+        };
+        ExecutorService dispatcher = Executors.newSingleThreadExecutor();
+        try {
+            Cacheback cacheback = Cacheback.builder().clock(clock).cache("default", slow).queue(queue)
+                    .markStaleInBackground(dispatcher).build();
+            CountingJob job = new CountingJob(cacheback, JobSettings.builder().name("bg-close").lifetime(Duration.ofMinutes(1)).build());
+            job.get("a");
+            clock.advance(Duration.ofMinutes(2));
+            assertThat(job.get("a")).isEqualTo("a#1");
+            cacheback.close();
+            assertThat(marksAtClose).as("the mark had finished when the cache was closed").hasValue(1);
+            assertThat(queue.enqueued()).hasSize(1);
+        } finally {
+            dispatcher.shutdownNow();
         }
     }
 }
