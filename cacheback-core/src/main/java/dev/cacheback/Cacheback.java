@@ -470,14 +470,26 @@ public final class Cacheback implements AutoCloseable {
     }
 
     /**
-     * Hands a stale read's mark to the {@linkplain Builder#markStaleInBackground stale-read dispatcher}:
-     * queued, then handed over with every other queued mark in one task — at the clock's next tick
-     * while it ticks (so a stale read does not pay for waking the dispatcher's thread), else at once.
-     * A rejected hand-off runs the marks in the thread that handed them.
+     * Hands a stale read's mark of the key {@code flight} names to the {@linkplain
+     * Builder#markStaleInBackground stale-read dispatcher}, unless a mark of that key is already in
+     * flight in this process ({@code false} then): queued, then handed over with every other queued
+     * mark in one task — at the clock's next tick while it ticks (so a stale read does not pay for
+     * waking the dispatcher's thread), else at once. A rejected hand-off runs the marks in the thread
+     * that handed them. The key is in flight until its mark has run.
      */
-    void dispatchMark(Runnable mark) {
-        pendingMarks.offer(mark);
+    boolean dispatchMark(String flight, Runnable mark) {
+        if (!marking.add(flight)) {
+            return false;
+        }
+        pendingMarks.offer(() -> {
+            try {
+                mark.run();
+            } finally {
+                marking.remove(flight);
+            }
+        });
         markHandOff.execute(handOffPendingMarks);
+        return true;
     }
 
     /**
@@ -540,10 +552,6 @@ public final class Cacheback implements AutoCloseable {
         return staleReadDispatcher;
     }
 
-    /** The keys (single-flight form) whose mark is dispatched and not yet done. */
-    java.util.Set<String> marking() {
-        return marking;
-    }
 
     /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
     KeyMemo keyMemo(String name) {

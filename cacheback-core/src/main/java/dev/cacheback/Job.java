@@ -233,8 +233,11 @@ public abstract class Job<K, V> {
      */
     private boolean isHit(CacheSlot cache, String key, K args, CacheEntry<V> entry, long nowMillis) {
         long fresh = freshMillis(entry.expiry(), nowMillis);
-        if (fresh <= cacheback.hitSlackMillis()) {
-            fresh = freshMillis(entry.expiry(), cacheback.clock().millis());
+        long slack = cacheback.hitSlackMillis();
+        if (fresh <= slack) {
+            if (slack > 0) {   // a copy of the clock: near the expiry, the clock itself decides
+                fresh = freshMillis(entry.expiry(), cacheback.clock().millis());
+            }
             if (fresh <= 0) {
                 return fresh == 0 && now().isBefore(entry.expiry());
             }
@@ -1033,14 +1036,8 @@ public abstract class Job<K, V> {
      * later changes nothing it decides.
      */
     private void markFromRead(CacheSlot cache, String key, K args, CacheEntry<V> seen) {
-        java.util.concurrent.Executor dispatcher = cacheback.staleReadDispatcher();
-        if (dispatcher == null) {
+        if (cacheback.staleReadDispatcher() == null) {
             markForRefresh(cache, key, args, seen);
-            return;
-        }
-        String flight = cache.flightKey(key);
-        if (!cacheback.marking().add(flight)) {
-            cacheback.listener().onRefreshDeduplicated(name, key);
             return;
         }
         Runnable mark = () -> {
@@ -1048,11 +1045,11 @@ public abstract class Job<K, V> {
                 markForRefresh(cache, key, args, seen);
             } catch (RuntimeException | Error e) {
                 log.error("{} {}: marking the stale entry for refresh failed", name, key, e);
-            } finally {
-                cacheback.marking().remove(flight);
             }
         };
-        cacheback.dispatchMark(observed ? cacheback.instrumentation().wrap(mark) : mark);
+        if (!cacheback.dispatchMark(cache.flightKey(key), observed ? cacheback.instrumentation().wrap(mark) : mark)) {
+            cacheback.listener().onRefreshDeduplicated(name, key);
+        }
     }
 
     /**

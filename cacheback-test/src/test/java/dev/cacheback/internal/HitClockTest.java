@@ -149,7 +149,7 @@ class HitClockTest {
     @Test
     void closingHandsRequestedWorkOverBeforeTheThreadEnds() {
         AtomicInteger runs = new AtomicInteger();
-        HitClock hits = HitClock.ticking(clock, Duration.ofHours(0).plusSeconds(1));   // a tick too slow to come first
+        HitClock hits = HitClock.ticking(clock, Duration.ofSeconds(1));   // a tick too slow to come first
         Executor deferring = hits.deferring(Runnable::run);
         hits.millis();
         deferring.execute(runs::incrementAndGet);
