@@ -86,7 +86,11 @@ public class PeersRedisBenchmark {
     @Setup
     public void setUp(BenchmarkParams params) {
         String label = params.getBenchmark();
-        String method = label.substring(label.lastIndexOf('.') + 1);
+        setUp(label.substring(label.lastIndexOf('.') + 1));
+    }
+
+    /** Builds and fills the peer {@code method} measures (one of {@link #METHODS}), {@link #keys} keys. */
+    void setUp(String method) {
         args = Values.keys(keys);
         mask = keys - 1;
         prefix = "bench-peers-" + UUID.randomUUID().toString().substring(0, 8) + ":";
@@ -198,6 +202,32 @@ public class PeersRedisBenchmark {
     @Benchmark
     public Object cachebackRedisMethod(Cursor c) {
         return cachebackPeer.value(args[index(c)]);
+    }
+
+    /**
+     * {@code cachebackRedisMethod} against {@code rawLettuceGet} at {@code keys} keys, outside JMH in
+     * alternating rounds ({@link Interleave}), each side built as its benchmark builds it, both in this
+     * JVM; tear-down checks that every measured call was a hit.
+     */
+    static Interleave.Result interleaved(int keys, int warmRounds, int rounds, int callsPerRound) throws Exception {
+        PeersRedisBenchmark raw = new PeersRedisBenchmark();
+        PeersRedisBenchmark mine = new PeersRedisBenchmark();
+        raw.keys = keys;
+        mine.keys = keys;
+        raw.setUp("rawLettuceGet");
+        try {
+            mine.setUp("cachebackRedisMethod");
+            try {
+                Cursor rawCursor = new Cursor();
+                Cursor mineCursor = new Cursor();
+                return Interleave.measure(() -> raw.rawLettuceGet(rawCursor), () -> mine.cachebackRedisMethod(mineCursor),
+                        warmRounds, rounds, callsPerRound);
+            } finally {
+                mine.tearDown();
+            }
+        } finally {
+            raw.tearDown();
+        }
     }
 
     /** Spring Cache over Spring Data Redis. */

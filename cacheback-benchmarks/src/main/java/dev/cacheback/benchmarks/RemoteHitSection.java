@@ -26,51 +26,18 @@ final class RemoteHitSection {
     static final int ROUNDS = 50;
     static final int CALLS_PER_ROUND = 500;
 
-    /** Wall and caller-CPU time per call of each side, measured in alternating rounds. */
-    record Interleaved(double rawWallMicros, double mineWallMicros, double rawCpuMicros, double mineCpuMicros) {
-        double wallRatio() {
-            return mineWallMicros / rawWallMicros;
-        }
-    }
-
     /**
-     * The same two calls outside JMH, alternating rounds of {@value #CALLS_PER_ROUND} calls each, so that a
-     * change in the machine's load hits both sides alike; also the caller thread's CPU time per call
-     * ({@code ThreadMXBean}), which waiting on the network does not inflate.
+     * The same two calls outside JMH ({@link Interleave}), alternating rounds of {@value #CALLS_PER_ROUND}
+     * calls each after {@value #WARM_ROUNDS} unmeasured rounds.
      */
-    static Interleaved interleaved(Class<? extends RemoteHitBenchmark> type) throws Exception {
+    static Interleave.Result interleaved(Class<? extends RemoteHitBenchmark> type) throws Exception {
         RemoteHitBenchmark b = type.getDeclaredConstructor().newInstance();
         b.setUp();
         try {
-            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             RemoteHitBenchmark.Cursor raw = new RemoteHitBenchmark.Cursor();
             RemoteHitBenchmark.Cursor mine = new RemoteHitBenchmark.Cursor();
-            long rawWall = 0;
-            long mineWall = 0;
-            long rawCpu = 0;
-            long mineCpu = 0;
-            for (int round = 0; round < WARM_ROUNDS + ROUNDS; round++) {
-                long c0 = mx.getCurrentThreadCpuTime();
-                long t0 = System.nanoTime();
-                for (int i = 0; i < CALLS_PER_ROUND; i++) {
-                    b.rawClientGet(raw);
-                }
-                long t1 = System.nanoTime();
-                long c1 = mx.getCurrentThreadCpuTime();
-                for (int i = 0; i < CALLS_PER_ROUND; i++) {
-                    b.cachebackGet(mine);
-                }
-                long t2 = System.nanoTime();
-                long c2 = mx.getCurrentThreadCpuTime();
-                if (round >= WARM_ROUNDS) {
-                    rawWall += t1 - t0;
-                    mineWall += t2 - t1;
-                    rawCpu += c1 - c0;
-                    mineCpu += c2 - c1;
-                }
-            }
-            double calls = 1_000.0 * ROUNDS * CALLS_PER_ROUND;
-            return new Interleaved(rawWall / calls, mineWall / calls, rawCpu / calls, mineCpu / calls);
+            return Interleave.measure(() -> b.rawClientGet(raw), () -> b.cachebackGet(mine), WARM_ROUNDS, ROUNDS,
+                    CALLS_PER_ROUND);
         } finally {
             b.tearDown();
         }
@@ -96,7 +63,7 @@ final class RemoteHitSection {
                     Report.f1(raw.bytesPerOp()), "1.00×");
             table.row(store.name(), "Cacheback `job.get(k)`", Report.f2(mine.time()), Report.f2(mine.error()),
                     Report.f1(mine.bytesPerOp()), Report.ratio(mine.time() / raw.time()));
-            Interleaved i = interleaved(store.benchmark());
+            Interleave.Result i = interleaved(store.benchmark());
             inter.row(store.name(), Report.f1(i.rawWallMicros()), Report.f1(i.mineWallMicros()), Report.ratio(i.wallRatio()),
                     Report.f1(i.rawCpuMicros()), Report.f1(i.mineCpuMicros()),
                     "+" + Report.f1(i.mineCpuMicros() - i.rawCpuMicros()) + " µs");

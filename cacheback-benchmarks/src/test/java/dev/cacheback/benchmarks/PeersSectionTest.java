@@ -50,7 +50,7 @@ class PeersSectionTest {
         }
         Report report = new Report();
 
-        String md = PeersSection.render(rows, "test settings", report);
+        String md = PeersSection.render(new PeersSection.Measured(rows, List.of(), Map.of()), "test settings", report);
 
         assertThat(md).contains("| `job.get` in memory ≤ 1.0× Caffeine `refreshAfterWrite` `get` | 512 | quarter | 1 | "
                 + "2.00× (100.0 vs 50.0 ns) | **missed by 2.00×** |");
@@ -71,5 +71,36 @@ class PeersSectionTest {
                 + "row of section 10)** — 2.00× against ≤ 1.00×. A `refreshAfterWrite` hit is one Caffeine read",
                 "- **Peers: `@Cached` B/op vs Spring's proxy path (worst row of section 10)** — 1.04× against ≤ 1.00×. "
                         + "A `@Cached` hit allocates Spring AOP's invocation objects");
+    }
+
+    @Test
+    void theInterleavedMeasurementDecidesTheRedisGoalAndTheLadderShowsEachStepsCost() {
+        List<Row> rows = new ArrayList<>();
+        Map<String, String> r = Map.of("keys", "512");
+        rows.add(new Row("rawLettuceGet", r, 1, 40_000, 100, 39_000, 41_000, 200));
+        rows.add(new Row("cachebackRedisMethod", r, 1, 46_000, 100, 45_000, 47_000, 900));
+        List<Row> chain = new ArrayList<>();
+        double[] times = {130, 60, 170, 240, 300};
+        for (int step = 0; step < times.length; step++) {
+            chain.add(new Row(HitChainBenchmark.METHODS.get(step), Map.of("keys", "16384"), 1, times[step], 1, times[step] - 1,
+                    times[step] + 1, 0));
+        }
+        Report report = new Report();
+
+        String md = PeersSection.render(new PeersSection.Measured(rows, chain,
+                Map.of("512", new Interleave.Result(40.0, 41.2, 8.0, 9.5))), "test settings", report);
+
+        assertThat(md).contains("| Redis hit (`@Cached` through the proxy) ≤ 1.05× raw Lettuce `GET` | 512 | — | 1 | "
+                + "1.15× (46.0 vs 40.0 µs) | JMH, separate forks: the interleaved row decides |");
+        assertThat(md).contains("| Redis hit (`@Cached` through the proxy) ≤ 1.05× raw Lettuce `GET`, interleaved | 512 | — "
+                + "| 1 | 1.03× (41.2 vs 40.0 µs) | met |");
+        assertThat(md).contains("| 512 | 40.0 | 41.2 | 1.03× | 8.0 | 9.5 | +1.5 µs |");
+        assertThat(report.targetsTable()).contains("| Peers: `@Cached` on Redis vs raw Lettuce `GET` (worst row of section 10) "
+                + "| ≤ 1.05× | 1.03× | met |");
+        assertThat(md).contains("| Step | 16384 keys, ns/op | 16384 keys, added |",
+                "| Caffeine `refreshAfterWrite` `get` (the peer) | 130.0 | — |",
+                "| `job.key(k)`: the key memo's lookup | 60.0 | — |",
+                "| … and the store's read (Caffeine lookup, holder) | 170.0 | +110.0 |",
+                "| `job.get(k)`: the whole hit | 300.0 | +60.0 |");
     }
 }
