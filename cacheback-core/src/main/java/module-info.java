@@ -1,7 +1,7 @@
 /**
  * Cacheback core: the job engine ({@code dev.cacheback}) and the plug-in contracts
  * ({@code dev.cacheback.spi}). {@code dev.cacheback.internal} is exported only to this project's
- * own transport modules, never to applications.
+ * own transport modules and Spring starter, never to applications.
  *
  * <p>Jobs whose arguments or values are the application's own types are encoded by Jackson: a
  * module that declares such types opens their package to {@code tools.jackson.databind}.
@@ -15,8 +15,9 @@ module dev.cacheback {
 
     exports dev.cacheback;
     exports dev.cacheback.spi;
-    // LogText for the backplanes' log lines; nothing else outside core reads internal
-    exports dev.cacheback.internal to dev.cacheback.redis, dev.cacheback.rabbitmq;
+    // LogText for the backplanes' log lines, KeyMemo's value types for the starter's argument memo;
+    // nothing else outside core reads internal
+    exports dev.cacheback.internal to dev.cacheback.redis, dev.cacheback.rabbitmq, dev.cacheback.spring;
 
     uses dev.cacheback.spi.JobCatalog;
 }

@@ -104,6 +104,48 @@ class KeyTest {
         assertThat(cacheback.keyMemo("maps").size()).isZero();
     }
 
+    static final class ObjectJob extends Job<Object, String> {
+        ObjectJob(Cacheback cacheback, String name) {
+            super(cacheback, JobSettings.builder().name(name).build());
+        }
+
+        @Override
+        protected String fetch(Object args) {
+            return String.valueOf(args);
+        }
+    }
+
+    /** A subclass of a value type that is not immutable: never remembered, whatever its superclass. */
+    static final class MutableDecimal extends java.math.BigDecimal {
+        MutableDecimal(String value) {
+            super(value);
+        }
+    }
+
+    @Test
+    void immutableValuesAreRememberedAsTheirComputedKeysAndOnlyThey() {
+        ObjectJob job = new ObjectJob(cacheback, "values");
+        List<Object> values = List.of("s", 1, 2L, (short) 3, (byte) 4, 1.5, 2.5f, true, 'c', new java.math.BigInteger("12"),
+                new java.math.BigDecimal("1.50"), java.util.UUID.fromString("00000000-0000-0000-0000-000000000001"),
+                java.time.Duration.ofSeconds(5), java.time.Period.ofDays(2), Instant.parse("2030-01-01T00:00:00Z"),
+                java.time.LocalDate.of(2030, 1, 1), java.time.ZoneOffset.UTC, java.time.DayOfWeek.MONDAY,
+                java.util.concurrent.TimeUnit.SECONDS);
+        for (Object value : values) {
+            String computed = job.key(value);
+            assertThat(job.key(value)).as("%s (%s)", value, value.getClass()).isEqualTo(computed);
+        }
+        assertThat(cacheback.keyMemo("values").size()).isEqualTo(values.size());
+
+        java.util.concurrent.atomic.AtomicLong counter = new java.util.concurrent.atomic.AtomicLong(1);
+        String one = job.key(counter);
+        counter.set(2);
+        assertThat(job.key(counter)).isNotEqualTo(one);
+        job.key(new MutableDecimal("1.50"));
+        assertThat(cacheback.keyMemo("values").size()).as("mutable types are not remembered").isEqualTo(values.size());
+        assertThat(dev.cacheback.internal.KeyMemo.isValueType(MutableDecimal.class)).isFalse();
+        assertThat(dev.cacheback.internal.KeyMemo.isValueType(java.util.Date.class)).isFalse();
+    }
+
     @Test
     void differentJobsNeverShareKeys() {
         assertThat(job("a").key("x")).isNotEqualTo(job("b").key("x"));

@@ -1,6 +1,11 @@
 package dev.cacheback.internal;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Period;
 import java.time.temporal.TemporalAccessor;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -8,9 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Remembers argument → key results of one job name, so that the hit path does not encode and hash
  * the same arguments again. A lookup is one {@link ConcurrentHashMap#get} (no allocation); when the
  * memo holds {@code capacity} arguments it is emptied and refills with the arguments in use, which
- * keeps it bounded without per-entry bookkeeping. Only arguments whose equality can never change
- * are remembered (strings, boxed primitives, UUIDs, enums, java.time values); others are always
- * recomputed.
+ * keeps it bounded without per-entry bookkeeping. Only arguments of an {@linkplain #isValueType
+ * immutable value type} are remembered; others are always recomputed.
  */
 public final class KeyMemo {
 
@@ -25,17 +29,35 @@ public final class KeyMemo {
         this.capacity = capacity;
     }
 
-    /** Whether {@code args} is of a type whose key may be remembered. */
-    public static boolean memoizable(Object args) {
-        return args instanceof String || args instanceof Number && isBoxed(args) || args instanceof Boolean
-                || args instanceof Character || args instanceof UUID || args instanceof Enum<?>
-                || args instanceof TemporalAccessor && args.getClass().getName().startsWith("java.time.");
+    /** The value types named by class; their subclasses are not (a subclass may be mutable). */
+    private static final Set<Class<?>> EXACT = Set.of(String.class, Boolean.class, Character.class, Byte.class,
+            Short.class, Integer.class, Long.class, Float.class, Double.class, BigInteger.class, BigDecimal.class,
+            UUID.class, Duration.class, Period.class);
+
+    private static final ClassValue<Boolean> VALUE_TYPES = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return EXACT.contains(type) || Enum.class.isAssignableFrom(type)
+                    || TemporalAccessor.class.isAssignableFrom(type) && type.getName().startsWith("java.time.");
+        }
+    };
+
+    /**
+     * Whether instances of {@code type} are immutable values: equal instances are equal forever and
+     * encode to the same bytes, so that what was computed from one may be remembered for the other.
+     * {@code String}, the boxed primitives, {@code BigInteger} and {@code BigDecimal} (these by exact
+     * class: a subclass may be mutable), {@code UUID}, enums, and the value classes of {@code java.time}
+     * ({@code Instant}, the local, offset and zoned dates and times, {@code Duration}, {@code Period},
+     * {@code Year}, {@code YearMonth}, {@code MonthDay}, {@code ZoneOffset}, …). The one rule for
+     * every memo of encoded arguments: core's key memo and the Spring starter's argument memo.
+     */
+    public static boolean isValueType(Class<?> type) {
+        return type == String.class || type == Long.class || type == Integer.class || VALUE_TYPES.get(type);
     }
 
-    private static boolean isBoxed(Object n) {
-        Class<?> c = n.getClass();
-        return c == Integer.class || c == Long.class || c == Short.class || c == Byte.class || c == Double.class
-                || c == Float.class;
+    /** Whether {@code args} is an instance of an {@linkplain #isValueType immutable value type}. */
+    public static boolean memoizable(Object args) {
+        return args != null && isValueType(args.getClass());
     }
 
     /** The remembered key of {@code args}, or {@code null}. */

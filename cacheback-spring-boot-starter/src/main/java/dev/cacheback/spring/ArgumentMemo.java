@@ -1,29 +1,11 @@
 package dev.cacheback.spring;
 
+import dev.cacheback.internal.KeyMemo;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.time.DayOfWeek;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.Month;
-import java.time.MonthDay;
-import java.time.OffsetDateTime;
-import java.time.OffsetTime;
-import java.time.Period;
-import java.time.Year;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.Arrays;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -33,14 +15,10 @@ import java.util.function.Function;
  * Jackson encode per argument, a second encode of the list and a SHA-256.
  *
  * <p>Only calls whose every argument is an <em>immutable value</em> are remembered, because only for
- * those do equal arguments always encode to the same bytes: {@code null}, {@code String},
- * {@code Boolean}, {@code Character}, {@code Byte}, {@code Short}, {@code Integer}, {@code Long},
- * {@code Float}, {@code Double}, {@code BigInteger}, {@code BigDecimal} (these two by exact class, a
- * subclass may be mutable), {@code UUID}, enums, the value classes of {@code java.time}
- * ({@code Instant}, {@code LocalDate}, {@code LocalTime}, {@code LocalDateTime}, {@code OffsetTime},
- * {@code OffsetDateTime}, {@code ZonedDateTime}, {@code Duration}, {@code Period}, {@code Year},
- * {@code YearMonth}, {@code MonthDay}, {@code ZoneOffset}), and records whose fields hold only such
- * values (recursively). A record is compared by its class and the values of its fields, read
+ * those do equal arguments always encode to the same bytes: {@code null}, the value types of core's
+ * key memo ({@link KeyMemo#isValueType}: strings, boxed primitives, {@code BigInteger},
+ * {@code BigDecimal}, {@code UUID}, enums, the value classes of {@code java.time}), and records whose
+ * fields hold only such values (recursively). A record is compared by its class and the values of its fields, read
  * directly, never by its own {@code equals} (which may be looser than its JSON). Any other argument
  * (a collection, an array, a bean, a record that holds one, a record the starter may not read
  * reflectively) makes the call compute its key as before, every time.
@@ -57,12 +35,6 @@ final class ArgumentMemo<V> {
      * a few hundred bytes for small arguments, so some 10 MB per method when full).
      */
     static final int DEFAULT_CAPACITY = 32_768;
-
-    private static final Set<Class<?>> VALUES = Set.of(String.class, Boolean.class, Character.class, Byte.class,
-            Short.class, Integer.class, Long.class, Float.class, Double.class, BigInteger.class, BigDecimal.class,
-            UUID.class, Instant.class, LocalDate.class, LocalTime.class, LocalDateTime.class, OffsetTime.class,
-            OffsetDateTime.class, ZonedDateTime.class, Duration.class, Period.class, Year.class, YearMonth.class,
-            MonthDay.class, ZoneOffset.class, DayOfWeek.class, Month.class);
 
     /** Per class: {@link #VALUE}, {@link #NOT_A_VALUE}, or the fields of a record of values. */
     private static final ClassValue<Object> KINDS = new ClassValue<>() {
@@ -179,7 +151,7 @@ final class ArgumentMemo<V> {
     }
 
     private static Object kind(Class<?> type) {
-        if (VALUES.contains(type) || type.isEnum() || type.getSuperclass() != null && type.getSuperclass().isEnum()) {
+        if (KeyMemo.isValueType(type)) {
             return VALUE;
         }
         if (!type.isRecord()) {
