@@ -63,7 +63,8 @@ class ModuleDescriptorsTest {
         assertThat(core.name()).isEqualTo("dev.cacheback");
         assertThat(core.packages()).contains("dev.cacheback.internal");
         assertThat(core.exports()).filteredOn(e -> e.source().equals("dev.cacheback.internal")).singleElement()
-                .satisfies(e -> assertThat(e.targets()).containsExactlyInAnyOrder("dev.cacheback.redis", "dev.cacheback.rabbitmq"));
+                .satisfies(e -> assertThat(e.targets()).containsExactlyInAnyOrder("dev.cacheback.redis", "dev.cacheback.rabbitmq",
+                        "dev.cacheback.spring"));
         assertThat(core.uses()).containsExactly("dev.cacheback.spi.JobCatalog");
     }
 
