@@ -43,20 +43,6 @@ public class CaffeineConfigBenchmark {
     private record Timed(Object value, long deadlineMillis) {
     }
 
-    @State(Scope.Thread)
-    public static class Cursor {
-        int next;
-
-        @Setup
-        public void start() {
-            next = (int) (Thread.currentThread().getId() * 7919);
-        }
-
-        int index() {
-            return next++ & MASK;
-        }
-    }
-
     @Setup
     public void setUp() {
         keys = Values.keys(Values.KEY_COUNT);
@@ -80,7 +66,7 @@ public class CaffeineConfigBenchmark {
 
     @Benchmark
     public Object getIfPresent(Cursor c) {
-        Object value = cache.getIfPresent(keys[c.index()]);
+        Object value = cache.getIfPresent(keys[c.index(MASK)]);
         if (checkDeadline && value instanceof Timed t && t.deadlineMillis() <= clock.millis()) {
             return null;
         }

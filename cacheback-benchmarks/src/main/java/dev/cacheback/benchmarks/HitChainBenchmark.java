@@ -55,16 +55,6 @@ public class HitChainBenchmark {
     private Cacheback cacheback;
     private BenchJob job;
 
-    @State(Scope.Thread)
-    public static class Cursor {
-        int next;
-
-        @Setup
-        public void start() {
-            next = (int) (Thread.currentThread().getId() * 7919);
-        }
-    }
-
     @Setup
     public void setUp(BenchmarkParams params) {
         String label = params.getBenchmark();
@@ -105,7 +95,7 @@ public class HitChainBenchmark {
     }
 
     private int index(Cursor c) {
-        return c.next++ & mask;
+        return c.index(mask);
     }
 
     @Benchmark

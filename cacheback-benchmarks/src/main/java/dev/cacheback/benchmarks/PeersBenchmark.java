@@ -84,17 +84,6 @@ public class PeersBenchmark {
     private CachebackPeer cachebackPeer;
     private com.alicp.jetcache.Cache<String, Object> jetcache;
 
-    /** Each thread walks the (shuffled) keys from its own position. */
-    @State(Scope.Thread)
-    public static class Cursor {
-        int next;
-
-        @Setup
-        public void start() {
-            next = (int) (Thread.currentThread().getId() * 7919);
-        }
-    }
-
     /** The bound of every cache: four times the keys, or the keys plus 1/32. */
     static long maximumSize(int keys, String fill) {
         return switch (fill) {
@@ -213,7 +202,7 @@ public class PeersBenchmark {
     }
 
     private int index(Cursor c) {
-        return c.next++ & mask;
+        return c.index(mask);
     }
 
     @Benchmark

@@ -73,16 +73,6 @@ public class PeersRedisBenchmark {
     private SpringRedisPeer springPeer;
     private CachebackRedisPeer cachebackPeer;
 
-    @State(Scope.Thread)
-    public static class Cursor {
-        int next;
-
-        @Setup
-        public void start() {
-            next = (int) (Thread.currentThread().getId() * 7919);
-        }
-    }
-
     @Setup
     public void setUp(BenchmarkParams params) {
         String label = params.getBenchmark();
@@ -186,7 +176,7 @@ public class PeersRedisBenchmark {
     }
 
     private int index(Cursor c) {
-        return c.next++ & mask;
+        return c.index(mask);
     }
 
     @Benchmark

@@ -56,20 +56,6 @@ public abstract class RemoteHitBenchmark {
     private MemcachedClient memcached;
     private final StringTranscoder strings = new StringTranscoder(StandardCharsets.UTF_8.name());
 
-    @State(Scope.Thread)
-    public static class Cursor {
-        int next;
-
-        @Setup
-        public void start() {
-            next = (int) (Thread.currentThread().getId() * 7919);
-        }
-
-        int index() {
-            return next++ & MASK;
-        }
-    }
-
     @Setup
     public void setUp() throws Exception {
         keys = Values.keys(KEY_COUNT);
@@ -126,13 +112,13 @@ public abstract class RemoteHitBenchmark {
     /** What a user calls. */
     @Benchmark
     public Object cachebackGet(Cursor c) {
-        return job.get(keys[c.index()]);
+        return job.get(keys[c.index(MASK)]);
     }
 
     /** The raw client on the same key and bytes, decoded to a string. */
     @Benchmark
     public Object rawClientGet(Cursor c) throws Exception {
-        return rawGet(c.index());
+        return rawGet(c.index(MASK));
     }
 
     private String rawGet(int i) throws Exception {

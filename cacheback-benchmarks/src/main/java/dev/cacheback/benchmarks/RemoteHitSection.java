@@ -34,8 +34,8 @@ final class RemoteHitSection {
         RemoteHitBenchmark b = type.getDeclaredConstructor().newInstance();
         b.setUp();
         try {
-            RemoteHitBenchmark.Cursor raw = new RemoteHitBenchmark.Cursor();
-            RemoteHitBenchmark.Cursor mine = new RemoteHitBenchmark.Cursor();
+            Cursor raw = new Cursor();
+            Cursor mine = new Cursor();
             return Interleave.measure(() -> b.rawClientGet(raw), () -> b.cachebackGet(mine), WARM_ROUNDS, ROUNDS,
                     CALLS_PER_ROUND);
         } finally {
