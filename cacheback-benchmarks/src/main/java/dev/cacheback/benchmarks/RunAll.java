@@ -242,9 +242,58 @@ public final class RunAll {
                 // not Linux: keep the unknown
             }
             long memory = Runtime.getRuntime().maxMemory() / (1024 * 1024);
-            return String.format(Locale.ROOT, "%d cores (`nproc`) — %s; %s %s (%s); this JVM's heap max %d MiB",
+            String notes = memoryNotes(Path.of("/sys"));
+            return String.format(Locale.ROOT, "%d cores (`nproc`) — %s; %s %s (%s); this JVM's heap max %d MiB%s",
                     Runtime.getRuntime().availableProcessors(), cpu, System.getProperty("os.name"),
-                    System.getProperty("os.version"), System.getProperty("os.arch"), memory);
+                    System.getProperty("os.version"), System.getProperty("os.arch"), memory,
+                    notes.isEmpty() ? "" : "; " + notes);
+        }
+
+        /**
+         * What the machine does with memory that moves the in-memory figures, read from {@code sys} (Linux's
+         * {@code /sys}): the first CPU's cache sizes, the transparent-huge-page mode, and whether a DAMON
+         * monitor runs (it samples pages' accessed bits; a {@code pageout} scheme reclaims pages it finds
+         * cold). Empty where none of it can be read.
+         */
+        static String memoryNotes(Path sys) {
+            List<String> notes = new ArrayList<>();
+            List<String> caches = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Path index = sys.resolve("devices/system/cpu/cpu0/cache/index" + i);
+                String level = read(index.resolve("level"));
+                String size = read(index.resolve("size"));
+                String type = read(index.resolve("type"));
+                if (level != null && size != null && !"Instruction".equals(type)) {
+                    caches.add("L" + level + " " + size);
+                }
+            }
+            if (!caches.isEmpty()) {
+                notes.add("caches " + String.join(", ", caches));
+            }
+            String thp = read(sys.resolve("kernel/mm/transparent_hugepage/enabled"));
+            if (thp != null && thp.contains("[")) {
+                notes.add("transparent huge pages " + thp.substring(thp.indexOf('[') + 1, thp.indexOf(']')));
+            }
+            List<String> damon = new ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                Path kdamond = sys.resolve("kernel/mm/damon/admin/kdamonds/" + k);
+                if ("on".equals(read(kdamond.resolve("state")))) {
+                    String action = read(kdamond.resolve("contexts/0/schemes/0/action"));
+                    damon.add(action == null ? "monitoring" : "scheme " + action);
+                }
+            }
+            if (!damon.isEmpty()) {
+                notes.add("a DAMON memory monitor runs (" + String.join(", ", damon) + ")");
+            }
+            return String.join("; ", notes);
+        }
+
+        private static String read(Path file) {
+            try {
+                return Files.readString(file).trim();
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
         }
     }
 }
