@@ -552,7 +552,6 @@ public final class Cacheback implements AutoCloseable {
         return staleReadDispatcher;
     }
 
-
     /** The argument → key memo of the jobs named {@code name}: shared, so jobs made per request still hit it. */
     KeyMemo keyMemo(String name) {
         return keyMemos.computeIfAbsent(name, n -> new KeyMemo(keyMemoSize));

@@ -94,33 +94,29 @@ public class HitChainBenchmark {
         }
     }
 
-    private int index(Cursor c) {
-        return c.index(mask);
-    }
-
     @Benchmark
     public Object refreshGet(Cursor c) {
-        return refresh.get(args[index(c)]);
+        return refresh.get(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object memo(Cursor c) {
-        return job.key(args[index(c)]);
+        return job.key(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object store(Cursor c) {
-        return backend.get(job.key(args[index(c)]), null, now);
+        return backend.get(job.key(args[c.index(mask)]), null, now);
     }
 
     @Benchmark
     public Object entry(Cursor c) {
-        CacheEntry<Object> entry = backend.get(job.key(args[index(c)]), null, now);
+        CacheEntry<Object> entry = backend.get(job.key(args[c.index(mask)]), null, now);
         return entry.expiry().toEpochMilli() > now ? entry.data() : null;
     }
 
     @Benchmark
     public Object get(Cursor c) {
-        return job.get(args[index(c)]);
+        return job.get(args[c.index(mask)]);
     }
 }

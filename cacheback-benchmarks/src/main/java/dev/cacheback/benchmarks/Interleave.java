@@ -28,6 +28,16 @@ final class Interleave {
     }
 
     /**
+     * A report row for {@code result} after {@code label}: raw and mine wall µs per call, their ratio,
+     * raw and mine caller CPU µs per call, and the CPU difference.
+     */
+    static Object[] row(String label, Result result) {
+        return new Object[] {label, Report.f1(result.rawWallMicros()), Report.f1(result.mineWallMicros()),
+                Report.ratio(result.wallRatio()), Report.f1(result.rawCpuMicros()), Report.f1(result.mineCpuMicros()),
+                "+" + Report.f1(result.mineCpuMicros() - result.rawCpuMicros()) + " µs"};
+    }
+
+    /**
      * {@code warmRounds} unmeasured then {@code rounds} measured rounds, each {@code callsPerRound} calls
      * of {@code raw} then as many of {@code mine}.
      */

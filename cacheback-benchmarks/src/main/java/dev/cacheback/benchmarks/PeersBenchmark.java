@@ -201,38 +201,34 @@ public class PeersBenchmark {
         }
     }
 
-    private int index(Cursor c) {
-        return c.index(mask);
-    }
-
     @Benchmark
     public Object caffeineGetIfPresent(Cursor c) {
-        return caffeine.getIfPresent(args[index(c)]);
+        return caffeine.getIfPresent(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object caffeineRefreshGet(Cursor c) {
-        return caffeineRefresh.get(args[index(c)]);
+        return caffeineRefresh.get(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object cachebackGet(Cursor c) {
-        return job.get(args[index(c)]);
+        return job.get(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object springCacheable(Cursor c) {
-        return springPeer.value(args[index(c)]);
+        return springPeer.value(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object cachebackMethod(Cursor c) {
-        return cachebackPeer.value(args[index(c)]);
+        return cachebackPeer.value(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object jetcacheGet(Cursor c) {
-        return jetcache.get(args[index(c)]);
+        return jetcache.get(args[c.index(mask)]);
     }
 
     /** Turns Spring's caching proxies on. */

@@ -175,23 +175,19 @@ public class PeersRedisBenchmark {
         }
     }
 
-    private int index(Cursor c) {
-        return c.index(mask);
-    }
-
     @Benchmark
     public Object rawLettuceGet(Cursor c) {
-        return rawGet(index(c));
+        return rawGet(c.index(mask));
     }
 
     @Benchmark
     public Object springRedisCacheable(Cursor c) {
-        return springPeer.value(args[index(c)]);
+        return springPeer.value(args[c.index(mask)]);
     }
 
     @Benchmark
     public Object cachebackRedisMethod(Cursor c) {
-        return cachebackPeer.value(args[index(c)]);
+        return cachebackPeer.value(args[c.index(mask)]);
     }
 
     /**

@@ -142,9 +142,7 @@ final class PeersSection {
         if (!interleaved.isEmpty()) {
             Table table = new Table("Keys", "raw Lettuce µs/call", "`@Cached` µs/call", "× raw (wall)",
                     "raw caller CPU µs/call", "`@Cached` caller CPU µs/call", "CPU difference");
-            interleaved.forEach((keys, i) -> table.row(keys, Report.f1(i.rawWallMicros()), Report.f1(i.mineWallMicros()),
-                    Report.ratio(i.wallRatio()), Report.f1(i.rawCpuMicros()), Report.f1(i.mineCpuMicros()),
-                    "+" + Report.f1(i.mineCpuMicros() - i.rawCpuMicros()) + " µs"));
+            interleaved.forEach((keys, i) -> table.row(Interleave.row(keys, i)));
             body.append("**On Redis, interleaved** (the Redis goal's figure): the raw Lettuce and `@Cached` peers above, ")
                     .append("built the same way, in one JVM and one thread: ").append(RemoteHitSection.ROUNDS)
                     .append(" rounds of ").append(RemoteHitSection.CALLS_PER_ROUND).append(" raw calls then as many ")

@@ -64,9 +64,7 @@ final class RemoteHitSection {
             table.row(store.name(), "Cacheback `job.get(k)`", Report.f2(mine.time()), Report.f2(mine.error()),
                     Report.f1(mine.bytesPerOp()), Report.ratio(mine.time() / raw.time()));
             Interleave.Result i = interleaved(store.benchmark());
-            inter.row(store.name(), Report.f1(i.rawWallMicros()), Report.f1(i.mineWallMicros()), Report.ratio(i.wallRatio()),
-                    Report.f1(i.rawCpuMicros()), Report.f1(i.mineCpuMicros()),
-                    "+" + Report.f1(i.mineCpuMicros() - i.rawCpuMicros()) + " µs");
+            inter.row(Interleave.row(store.name(), i));
             report.target(store.name() + " hit latency", "≤ 1.15× the raw client", Report.ratio(i.wallRatio())
                     + " interleaved (" + Report.f1(i.mineWallMicros()) + " vs " + Report.f1(i.rawWallMicros())
                     + " µs); JMH: " + Report.ratio(mine.time() / raw.time()), Verdict.of(i.wallRatio() <= 1.15));

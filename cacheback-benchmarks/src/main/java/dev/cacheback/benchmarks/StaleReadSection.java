@@ -123,7 +123,12 @@ final class StaleReadSection {
                 among other traffic, not queued behind the previous stale read's background work). Rows "marked in the background" use \
                 `Cacheback.builder().markStaleInBackground(executor)`: the reader returns after its read and a \
                 dispatcher thread takes the lease, re-stores and enqueues (the mark is conditional on the version \
-                the read saw, so its delay changes nothing it decides); while the runtime's clock copy ticks                 (`Cacheback.builder().clockTick`, 1 ms, as on the system clock by default) the reader only queues                 the mark and the next tick hands the queued marks to the dispatcher together, so a stale read does                 not pay for waking the dispatcher's thread. The goal (≤ 2× a hit on every queue) applies to those                 rows; the other rows are the default, where every effect of a stale read has happened when                 `get` returns.
+                the read saw, so its delay changes nothing it decides); while the runtime's clock copy ticks \
+                (`Cacheback.builder().clockTick`, 1 ms, as on the system clock by default) the reader only queues \
+                the mark and the next tick hands the queued marks to the dispatcher together, so a stale read does \
+                not pay for waking the dispatcher's thread. The goal (≤ 2× a hit on every queue) applies to those \
+                rows; the other rows are the default, where every effect of a stale read has happened when `get` \
+                returns.
 
                 %s""".formatted(keys, table));
     }
